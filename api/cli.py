@@ -1,0 +1,230 @@
+"""`suitiao`: the command line. The subcommands of contract/CLI.md keep their arguments, output
+and exit codes; bad arguments exit 2 with a one-line reason on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import NoReturn
+
+import orjson
+
+from standard_rules.audit import audit
+from standard_rules.errors import StandardRulesError
+from standard_rules.eventlog import Event, InputError, parse_jsonl, parse_timestamp
+from standard_rules.legal_calendar import default_calendar
+from standard_rules.pack import RulePack, load_pack
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments: reported on one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--days must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--days must not be negative, got {value}")
+    return value
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--from must be a date YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def _pack(args: argparse.Namespace) -> RulePack:
+    return load_pack(overrides=[Path(p) for p in args.local or []])
+
+
+# -- deadline ----------------------------------------------------------------------------------
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    if args.unit == "working" and args.days < 1:
+        raise UsageError("--days must be at least 1 for a working-day period")
+    calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
+    due = calendar.due(args.start, args.days, args.unit)
+    if args.json:
+        document = {
+            "from": due.start.isoformat(),
+            "days": due.days,
+            "unit": due.unit.value,
+            "due": due.due.isoformat(),
+            "provisional": due.provisional,
+            "skipped": [s.day.isoformat() for s in due.skipped],
+            "calendar": due.calendar,
+            "explanation": due.explain_zh(),
+            "explanation_en": due.explain_en(),
+        }
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")
+    else:
+        sys.stdout.write(due.due.isoformat() + "\n")
+    return EXIT_OK
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    pack = _pack(args)
+    if args.json:
+        items = []
+        for rule in pack.rules.values():
+            items.append(
+                {
+                    "id": rule.id,
+                    "title_zh": rule.title_zh,
+                    "title_en": rule.title_en,
+                    "kind": list(rule.kinds),
+                    "parameters": [
+                        {
+                            "name": p.name,
+                            "days": p.days,
+                            "months": p.months,
+                            "years": p.years,
+                            "unit": p.unit.value,
+                            "from": p.start,
+                            "until": list(p.until),
+                            "when": dict(p.when),
+                            "adjust": sorted(p.adjust),
+                            "target": p.target,
+                            "overridden_by": p.overridden_by or None,
+                        }
+                        for p in rule.periods
+                    ],
+                    "source": rule.source,
+                    "confidence": rule.confidence,
+                    "outcomes": list(rule.outcomes),
+                    "checked": rule.check.type if rule.check else None,
+                    "rule_pack": pack.stamp,
+                }
+            )
+        sys.stdout.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return EXIT_OK
+    sys.stdout.write(f"规则包 {pack.stamp} · {len(pack.rules)} 条\n")
+    for rule in pack.rules.values():
+        params = ", ".join(
+            f"{p.describe()} {p.start}→{'/'.join(p.until)}"
+            + (f" [{', '.join(f'{k}={v}' for k, v in p.when.items())}]" if p.when else "")
+            + (f" (本地协议: {p.overridden_by})" if p.overridden_by else "")
+            for p in rule.periods
+        )
+        sys.stdout.write(f"{rule.id}  {rule.title_zh}\n     {rule.title_en}\n")
+        sys.stdout.write(f"     kind: {', '.join(rule.kinds)} · confidence: {rule.confidence}")
+        sys.stdout.write(f" · source: {rule.source}\n")
+        if params:
+            sys.stdout.write(f"     periods: {params}\n")
+    return EXIT_OK
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+def _read_log(
+    path: Path, activities: frozenset[str], first_seq: int
+) -> Iterator[Event | InputError]:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+        handle.seek(0)
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if text and not text.startswith(b"{"):
+            raise UsageError(f"{path}: unknown format (expected JSON Lines, one event per line)")
+        yield from parse_jsonl(handle, activities, source=str(path), first_seq=first_seq)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    pack = _pack(args)
+    calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
+    as_of = None
+    if args.as_of is not None:
+        if parse_timestamp(args.as_of) is None:
+            raise UsageError(f"--as-of must be RFC 3339 with an offset, got {args.as_of!r}")
+        as_of = datetime.fromisoformat(args.as_of)
+    if args.format not in ("text", "json"):
+        raise UsageError(f"--format {args.format} is not available yet (text, json)")
+    paths = [Path(p) for p in args.logs]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    items: list[Event | InputError] = []
+    for path in paths:
+        items.extend(_read_log(path, pack.contract_activities, len(items)))
+    result = audit(items, pack, calendar, as_of)
+    from api.audit_output import to_json, to_text
+
+    output = to_json(result) if args.format == "json" else to_text(result).encode()
+    if args.output:
+        Path(args.output).write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
+    return result.exit_code
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="suitiao", description="诉调对接工作流引擎 Suitiao")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("deadline", help="compute a due date (calendar or working days)")
+    p.add_argument("--from", dest="start", required=True, type=_iso_date, metavar="DATE")
+    p.add_argument("--days", required=True, type=_positive_int)
+    p.add_argument("--unit", required=True, choices=["calendar", "working"])
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
+    p.set_defaults(func=cmd_deadline)
+
+    p = sub.add_parser("rules", help="list the rule pack in force")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--local", action="append", help="a local agreement overriding parameters")
+    p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("audit", help="check event logs against the rule pack")
+    p.add_argument("logs", nargs="+", metavar="LOG")
+    p.add_argument("--as-of", metavar="TIMESTAMP")
+    p.add_argument("--format", default="text", choices=["text", "json", "markdown", "html", "xlsx"])
+    p.add_argument("--output", metavar="FILE")
+    p.add_argument("--local", action="append", help="a local agreement overriding parameters")
+    p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
+    p.set_defaults(func=cmd_audit)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        code: int = args.func(args)
+        return code
+    except UsageError as exc:
+        sys.stderr.write(f"suitiao: {exc}\n")
+        return EXIT_USAGE
+    except StandardRulesError as exc:
+        sys.stderr.write(f"suitiao: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # `suitiao rules | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

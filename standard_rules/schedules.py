@@ -1,0 +1,188 @@
+"""Yearly rest-day schedules: official (State Council notices) and provisional (the statute alone).
+
+An official schedule lists the statutory holidays as actually arranged (with 调休 rest days) and the
+weekend days made working days. Years 2004–2026 come from the chinese-calendar package; a year
+published later is added as a TOML file (see data/calendars/README.md) the day its notice is out.
+A year with neither is reckoned from 《全国年节及纪念日放假办法》 alone and marked provisional.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from standard_rules.errors import PackError
+
+BUILTIN_CALENDAR_DIR = Path(__file__).parent / "data" / "calendars"
+CALENDAR_DIR_ENV = "SUITIAO_CALENDAR_DIR"
+
+# chinese-calendar names its holidays in English; the explanation a clerk reads is Chinese.
+HOLIDAY_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-autumn Festival": "中秋节",
+    "National Day": "国庆节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """The rest days and 调休 working days of one year, with where they come from."""
+
+    year: int
+    holidays: Mapping[date, str]  # statutory rest day -> holiday name (中文)
+    workdays: Mapping[date, str] = field(default_factory=dict)  # weekend made working -> holiday
+    source: str = ""
+    official: bool = True
+
+
+def _official_from_package() -> dict[int, YearSchedule]:
+    from chinese_calendar import constants
+
+    by_year: dict[int, tuple[dict[date, str], dict[date, str]]] = {}
+    for day, name in constants.holidays.items():
+        by_year.setdefault(day.year, ({}, {}))[0][day] = HOLIDAY_ZH.get(name, name)
+    for day, name in constants.workdays.items():
+        by_year.setdefault(day.year, ({}, {}))[1][day] = HOLIDAY_ZH.get(name, name)
+    return {
+        year: YearSchedule(
+            year=year,
+            holidays=hol,
+            workdays=work,
+            source=f"国务院办公厅{year}年部分节假日安排的通知（chinese-calendar 1.11.0）",
+        )
+        for year, (hol, work) in by_year.items()
+    }
+
+
+def _parse_day(raw: object, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise PackError(f"{where}: {raw!r} is not a date (YYYY-MM-DD)")
+
+
+def _days(entry: Mapping[str, Any], where: str) -> list[date]:
+    if "dates" in entry:
+        return [_parse_day(d, f"{where}.dates") for d in entry["dates"]]
+    if "from" in entry and "to" in entry:
+        first, last = (
+            _parse_day(entry["from"], f"{where}.from"),
+            _parse_day(entry["to"], f"{where}.to"),
+        )
+        if last < first:
+            raise PackError(f"{where}: 'to' {last} is before 'from' {first}")
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if "date" in entry:
+        return [_parse_day(entry["date"], f"{where}.date")]
+    raise PackError(f"{where}: needs 'dates', 'date', or 'from' and 'to'")
+
+
+def load_schedule_file(path: Path) -> YearSchedule:
+    """Read one administrator-maintained schedule; every error names the file and the field."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PackError(f"{path}: cannot read schedule: {exc}") from exc
+    year = doc.get("year")
+    if not isinstance(year, int):
+        raise PackError(f"{path}: field 'year' must be an integer")
+    source = doc.get("source")
+    if not isinstance(source, str) or not source:
+        raise PackError(f"{path}: field 'source' must name the State Council notice")
+    holidays: dict[date, str] = {}
+    for i, entry in enumerate(doc.get("holiday", [])):
+        where = f"{path}: holiday[{i}]"
+        name = entry.get("name")
+        if not isinstance(name, str):
+            raise PackError(f"{where}.name must be a string")
+        for day in _days(entry, where):
+            holidays[day] = name
+    workdays: dict[date, str] = {}
+    for i, entry in enumerate(doc.get("workday", [])):
+        where = f"{path}: workday[{i}]"
+        name = entry.get("name", "调休")
+        for day in _days(entry, where):
+            if day.weekday() < 5:
+                raise PackError(f"{where}: {day} is a weekday; only weekend days are made working")
+            workdays[day] = str(name)
+    for day in (*holidays, *workdays):
+        if day.year != year:
+            raise PackError(f"{path}: {day} is not in year {year}")
+    clash = sorted(set(holidays) & set(workdays))
+    if clash:
+        raise PackError(f"{path}: {clash[0]} is listed both as holiday and as workday")
+    return YearSchedule(year, holidays, workdays, source=source, official=True)
+
+
+def provisional_schedule(year: int) -> YearSchedule:
+    """The statutory holidays on their own dates, without 调休: used until the notice is loaded."""
+    from chinese_calendar import get_solar_terms
+    from lunardate import LunarDate
+
+    def lunar(month: int, day: int) -> date:
+        solar: date = LunarDate(year, month, day).to_solar_date()
+        return solar
+
+    holidays: dict[date, str] = {date(year, 1, 1): "元旦"}
+    new_year = lunar(1, 1)
+    # 2024 revision (from 2025): 除夕 to 初三, and 1–2 May; before 2025: 初一 to 初三, and 1 May.
+    spring = range(-1, 3) if year >= 2025 else range(3)
+    for offset in spring:
+        day = new_year + timedelta(days=offset)
+        if day.year == year:
+            holidays[day] = "春节"
+    qingming = [
+        d for d, name in get_solar_terms(date(year, 4, 1), date(year, 4, 10)) if name == "清明"
+    ]
+    for day in qingming:
+        holidays[day] = "清明节"
+    holidays[date(year, 5, 1)] = "劳动节"
+    if year >= 2025:
+        holidays[date(year, 5, 2)] = "劳动节"
+    holidays[lunar(5, 5)] = "端午节"
+    holidays[lunar(8, 15)] = "中秋节"
+    for d in (1, 2, 3):
+        holidays[date(year, 10, d)] = "国庆节"
+    rules = "2024年修订" if year >= 2025 else "2013年修订"
+    return YearSchedule(
+        year,
+        holidays,
+        {},
+        source=f"《全国年节及纪念日放假办法》（{rules}）推算，未含调休（暂定）",
+        official=False,
+    )
+
+
+def calendar_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    dirs = [BUILTIN_CALENDAR_DIR]
+    env = os.environ.get(CALENDAR_DIR_ENV)
+    if env:
+        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+    dirs.extend(extra)
+    return dirs
+
+
+def official_schedules(extra_dirs: Iterable[Path] = ()) -> dict[int, YearSchedule]:
+    """Package schedules, overridden year by year by any schedule files found (later dirs win)."""
+    schedules = _official_from_package()
+    for directory in calendar_dirs(extra_dirs):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.toml")):
+            schedule = load_schedule_file(path)
+            schedules[schedule.year] = schedule
+    return schedules
