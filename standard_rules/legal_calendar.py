@@ -87,6 +87,11 @@ class DueDate:
         return text
 
 
+# lunardate (the lunar holidays of provisional years) covers 1900–2099.
+MIN_YEAR, MAX_YEAR = 1900, 2099
+_FIRST_ORDINAL = date(MIN_YEAR, 1, 1).toordinal()
+_LAST_ORDINAL = date(MAX_YEAR, 12, 31).toordinal()
+
 WEEKEND_ZH, WEEKEND_EN = "周末", "weekend"
 HOLIDAY_EN = {zh: en for en, zh in HOLIDAY_ZH.items()}
 
@@ -104,12 +109,20 @@ class LegalCalendar:
         self._official: dict[int, YearSchedule] = dict(
             official_schedules() if schedules is None else schedules
         )
+        self._provisional: dict[int, YearSchedule] = {}
         self._build(first_year, last_year)
 
     # -- building the tables ---------------------------------------------------------------
 
     def _schedule(self, year: int) -> YearSchedule:
-        return self._official.get(year) or provisional_schedule(year)
+        official = self._official.get(year)
+        if official is not None:
+            return official
+        # Cached: an explanation asks for the reason of every skipped day of its span.
+        provisional = self._provisional.get(year)
+        if provisional is None:
+            provisional = self._provisional[year] = provisional_schedule(year)
+        return provisional
 
     def _build(self, first_year: int, last_year: int) -> None:
         self.first_year, self.last_year = first_year, last_year
@@ -153,11 +166,19 @@ class LegalCalendar:
         self._prov = prov
 
     def _ensure(self, lo: int, hi: int) -> None:
-        """Grow the tables when a question reaches past them (rare: a date far from today)."""
-        if lo >= self.base and hi + 400 <= self.end:
+        """Grow the tables when a question reaches past them (rare: a date far from today).
+
+        The lunar holidays of a provisional year are known for 1900–2099 only; a question
+        reaching outside those years is a CalendarError, not a crash deep in lunardate.
+        """
+        if lo >= self.base and (hi + 400 <= self.end or (self.end == _LAST_ORDINAL >= hi)):
             return
-        first = min(self.first_year, date.fromordinal(max(lo, 1)).year)
-        last = max(self.last_year, date.fromordinal(min(hi + 800, date.max.toordinal())).year)
+        if lo < _FIRST_ORDINAL or hi > _LAST_ORDINAL:
+            raise CalendarError(
+                f"a period from or to a date outside {MIN_YEAR}–{MAX_YEAR} cannot be reckoned"
+            )
+        first = min(self.first_year, date.fromordinal(lo).year)
+        last = max(self.last_year, date.fromordinal(min(hi + 800, _LAST_ORDINAL)).year)
         self._build(first, last)
 
     def load(self, schedule: YearSchedule) -> None:
@@ -196,12 +217,20 @@ class LegalCalendar:
         nominal = start + days
         if nominal < self.base or nominal > self.end - 400:
             self._ensure(min(start, nominal), nominal)
-        return self._next_work[nominal - self.base]
+        due: int = self._next_work[nominal - self.base]
+        if due > self.end:
+            raise CalendarError(f"a period ending after {MAX_YEAR} cannot be reckoned")
+        return due
 
     def wd_due_ordinal(self, start: int, days: int) -> int:
         if start < self.base or start + 2 * days + 30 > self.end - 400:
-            self._ensure(start, start + 2 * days + 30)
-        return self._workdays[self._count[start - self.base] + days - 1]
+            # Nth working day lies within 2N + 30 days (holiday blocks are at most ~10 days).
+            self._ensure(start, min(start + 2 * days + 30, max(start, _LAST_ORDINAL)))
+        index = self._count[start - self.base] + days - 1
+        if index >= len(self._workdays):
+            raise CalendarError(f"a period ending after {MAX_YEAR} cannot be reckoned")
+        due: int = self._workdays[index]
+        return due
 
     def due_ordinal(self, start: int, days: int, unit: Unit) -> int:
         if days < 1 and unit is Unit.WORKING:
@@ -229,6 +258,9 @@ class LegalCalendar:
         d = self.due_ordinal(s, days, unit)
         nominal = s + days if unit is Unit.CALENDAR else None
         first_skip = nominal if nominal is not None else s + 1
+        # The days whose status decides the answer: start+1 .. due, and for cal(0) the start day
+        # itself (whether it is a working day is what the due date rests on).
+        first_day = s if nominal == s else s + 1
         skipped = []
         for o in range(first_skip, d):
             if not self._working[o - self.base]:
@@ -240,7 +272,7 @@ class LegalCalendar:
             days=days,
             unit=unit,
             due=date.fromordinal(d),
-            provisional=self.provisional_span(s + 1, max(d, s + 1)),
+            provisional=self.provisional_span(first_day, d),
             skipped=tuple(skipped),
             calendar=self.describe(range(start.year, date.fromordinal(d).year + 1)),
             nominal=date.fromordinal(nominal) if nominal is not None else None,

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,8 @@ def _official_from_package() -> dict[int, YearSchedule]:
 
 
 def _parse_day(raw: object, where: str) -> date:
-    if isinstance(raw, date):
+    # A TOML date-time is a datetime, which never equals a date: it would match no day at all.
+    if isinstance(raw, date) and not isinstance(raw, datetime):
         return raw
     if isinstance(raw, str):
         try:
@@ -77,7 +78,10 @@ def _parse_day(raw: object, where: str) -> date:
 
 def _days(entry: Mapping[str, Any], where: str) -> list[date]:
     if "dates" in entry:
-        return [_parse_day(d, f"{where}.dates") for d in entry["dates"]]
+        raw = entry["dates"]
+        if not isinstance(raw, list):
+            raise PackError(f"{where}.dates must be a list of dates (YYYY-MM-DD)")
+        return [_parse_day(d, f"{where}.dates") for d in raw]
     if "from" in entry and "to" in entry:
         first, last = (
             _parse_day(entry["from"], f"{where}.from"),
@@ -91,40 +95,51 @@ def _days(entry: Mapping[str, Any], where: str) -> list[date]:
     raise PackError(f"{where}: needs 'dates', 'date', or 'from' and 'to'")
 
 
+def _entries(doc: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
+    entries = doc.get(key, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PackError(f"{path}: field '{key}' must be an array of tables ([[{key}]])")
+    return entries
+
+
 def load_schedule_file(path: Path) -> YearSchedule:
     """Read one administrator-maintained schedule; every error names the file and the field."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise PackError(f"{path}: cannot read schedule: {exc}") from exc
     year = doc.get("year")
-    if not isinstance(year, int):
+    if not isinstance(year, int) or isinstance(year, bool) or not 1 <= year <= 9999:
         raise PackError(f"{path}: field 'year' must be an integer")
     source = doc.get("source")
-    if not isinstance(source, str) or not source:
+    if not isinstance(source, str) or not source.strip():
         raise PackError(f"{path}: field 'source' must name the State Council notice")
     holidays: dict[date, str] = {}
-    for i, entry in enumerate(doc.get("holiday", [])):
+    holiday_field: dict[date, str] = {}
+    for i, entry in enumerate(_entries(doc, "holiday", path)):
         where = f"{path}: holiday[{i}]"
         name = entry.get("name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or not name.strip():
             raise PackError(f"{where}.name must be a string")
         for day in _days(entry, where):
+            if day.year != year:
+                raise PackError(f"{where}: {day} is not in year {year}")
             holidays[day] = name
+            holiday_field[day] = f"holiday[{i}]"
     workdays: dict[date, str] = {}
-    for i, entry in enumerate(doc.get("workday", [])):
+    for i, entry in enumerate(_entries(doc, "workday", path)):
         where = f"{path}: workday[{i}]"
         name = entry.get("name", "调休")
         for day in _days(entry, where):
+            if day.year != year:
+                raise PackError(f"{where}: {day} is not in year {year}")
             if day.weekday() < 5:
                 raise PackError(f"{where}: {day} is a weekday; only weekend days are made working")
+            if day in holidays:
+                raise PackError(
+                    f"{where}: {day} is listed both as workday and as {holiday_field[day]}"
+                )
             workdays[day] = str(name)
-    for day in (*holidays, *workdays):
-        if day.year != year:
-            raise PackError(f"{path}: {day} is not in year {year}")
-    clash = sorted(set(holidays) & set(workdays))
-    if clash:
-        raise PackError(f"{path}: {clash[0]} is listed both as holiday and as workday")
     return YearSchedule(year, holidays, workdays, source=source, official=True)
 
 
