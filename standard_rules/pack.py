@@ -97,7 +97,14 @@ class Period:
         return f"{self.years} years"
 
     def applies(self, case: Mapping[str, str | None]) -> bool:
-        return all(case.get(key) == value for key, value in self.when.items())
+        """True when the case meets every condition; "!x" means "anything but x" (or unknown)."""
+        for key, value in self.when.items():
+            if value.startswith("!"):
+                if case.get(key) == value[1:]:
+                    return False
+            elif case.get(key) != value:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +115,7 @@ class Check:
     requires: tuple[str, ...] = ()
     report: tuple[str, ...] = ()  # reported_before_close: what counts as the report
     pre_filing_agreement: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()  # deadline: the periods audited (default: every day period)
     require_field: str = ""  # deadline: a data field of the satisfying event ...
     require_value: object = None  # ... that must equal this, else the finding is `invalid`
 
@@ -233,9 +241,10 @@ def _period(raw: Mapping[str, Any], where: str) -> Period:
         allowed = CONDITIONS.get(key)
         if allowed is None:
             raise f.fail(f"when.{key}", f"unknown condition (expected one of {sorted(CONDITIONS)})")
-        if value not in allowed:
+        if not isinstance(value, str) or value.removeprefix("!") not in allowed:
             raise f.fail(
-                f"when.{key}", f"unknown value {value!r} (expected one of {sorted(allowed)})"
+                f"when.{key}",
+                f"unknown value {value!r} (expected one of {sorted(allowed)}, or !value for not)",
             )
     adjust = frozenset(f.texts("adjust"))
     if not adjust <= ADJUSTMENTS:
@@ -270,6 +279,7 @@ def _check(raw: Mapping[str, Any], where: str) -> Check:
         requires=f.texts("requires"),
         report=f.texts("report"),
         pre_filing_agreement=f.texts("pre_filing_agreement"),
+        periods=f.texts("periods"),
         require_field=str(require.get("field", "")),
         require_value=require.get("equals"),
     )
@@ -378,6 +388,10 @@ def _validate(rules: Mapping[str, Rule], pack: RulePack, files: Mapping[str, Pat
                 raise PackError(f"{where}.check: unknown activity {code!r}")
         if check.type == "deadline" and not any(p.days is not None for p in rule.periods):
             raise PackError(f"{where}.check: a deadline check needs a period in days")
+        names = {p.name for p in rule.periods}
+        for name in check.periods:
+            if name not in names:
+                raise PackError(f"{where}.check.periods: rule has no period {name!r}")
         if check.type == "precedes" and check.activity not in known:
             raise PackError(f"{where}.check.activity: unknown activity {check.activity!r}")
     for outcome in pack.outcomes.values():

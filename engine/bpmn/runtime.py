@@ -1,0 +1,177 @@
+"""A typed facade over one SpiffWorkflow instance: start, list, complete, arm, step.
+
+Callers get plain dataclasses, never SpiffWorkflow objects. Every entry point steps the workflow
+the one safe way for 3.2.0: refresh_timers() before do_engine_steps(), under the engine clock.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from types import CodeType
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.clock import engine_clock
+from engine.bpmn.sandbox import compile_checked
+from engine.bpmn.specs import ProcessSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyTask:
+    task_id: str
+    bpmn_id: str
+    name: str
+    process_id: str  # the (sub)process the task belongs to
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ArmedTimer:
+    task_id: str
+    bpmn_id: str
+    name: str
+    due_at: datetime  # UTC
+    expression: str
+    interrupting: bool
+
+
+def start(entry: ProcessSpec, data: dict[str, Any], script_engine: Any, now: datetime) -> Any:
+    workflow = BpmnWorkflow(entry.spec, entry.subprocess_specs, script_engine=script_engine)
+    workflow.task_tree.data.update(data)
+    step(workflow, now)
+    return workflow
+
+
+def step(workflow: Any, now: datetime) -> None:
+    with engine_clock(now):
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+
+
+def ready_tasks(workflow: Any) -> list[ReadyTask]:
+    tasks = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        tasks.append(
+            ReadyTask(
+                str(task.id),
+                spec.bpmn_id,
+                spec.bpmn_name or spec.bpmn_id,
+                task.workflow.spec.name,
+                dict(task.data),
+            )
+        )
+    return tasks
+
+
+def complete(workflow: Any, task_id: str, data: dict[str, Any], now: datetime) -> None:
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise KeyError(f"task {task_id} is not waiting for a person")
+    task.data.update(data)
+    with engine_clock(now):
+        task.run()
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+
+
+def armed_timers(workflow: Any) -> list[ArmedTimer]:
+    """The timers the workflow waits on, earliest first (read without firing anything)."""
+    found = []
+    # Every catching event registers with the top workflow's manager, subprocesses included.
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if not isinstance(definition, TimerEventDefinition) or isinstance(
+            definition, CycleTimerEventDefinition
+        ):
+            continue
+        value = task.internal_data.get("event_value")
+        if value is None or task.internal_data.get("event_fired"):
+            continue
+        due = TimerEventDefinition.parse_time_or_duration(value).astimezone(UTC)
+        spec = task.task_spec
+        found.append(
+            ArmedTimer(
+                str(task.id),
+                spec.bpmn_id,
+                spec.bpmn_name or spec.bpmn_id,
+                due,
+                definition.expression,
+                spec.cancel_activity if isinstance(spec, BoundaryEvent) else True,
+            )
+        )
+    return sorted(found, key=lambda t: (t.due_at, t.bpmn_id))
+
+
+def task_deadline(workflow: Any, task_id: str, timer_ids: tuple[str, ...]) -> datetime | None:
+    """The earliest deadline among the named boundary timers that guard a waiting task, its
+    enclosing call activities included; a reminder that already fired still counts (the task
+    is then overdue)."""
+    dues: list[datetime] = []
+    task = workflow.get_task_from_id(UUID(task_id))
+    while task is not None:
+        for sibling in task.parent.children if task.parent is not None else ():
+            value = sibling.internal_data.get("event_value")
+            if (
+                value is not None
+                and sibling.task_spec.bpmn_id in timer_ids
+                and sibling.state != TaskState.CANCELLED
+                and isinstance(value, str)
+            ):
+                parsed = TimerEventDefinition.parse_time_or_duration(value)
+                dues.append(parsed.astimezone(UTC))
+        parent_id = task.workflow.parent_task_id
+        task = workflow.get_task_from_id(parent_id) if parent_id is not None else None
+    return min(dues, default=None)
+
+
+def rearm(workflow: Any, task_id: str, due_at: datetime) -> None:
+    """Move an armed timer (a pause or an agreed extension moved the deadline)."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    task._set_internal_data(event_value=due_at.isoformat())
+
+
+@lru_cache(maxsize=256)
+def _period_call(expression: str) -> tuple[CodeType, CodeType] | None:
+    """The rule and period arguments of a `period_due(rule, period, start)` timer expression."""
+    tree = ast.parse(expression, mode="eval")
+    call = tree.body
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "period_due"
+        and len(call.args) == 3
+    ):
+        return None
+    rule, period = (compile_checked(ast.unparse(arg), "eval") for arg in call.args[:2])
+    return rule, period
+
+
+def period_reference(workflow: Any, task_id: str, expression: str) -> tuple[str, str] | None:
+    """Which rule and period a timer waits for, read from its BPMN expression and task data."""
+    codes = _period_call(expression)
+    if codes is None:
+        return None
+    task = workflow.get_task_from_id(UUID(task_id))
+    scope = {"__builtins__": {}, **task.data}
+    rule, period = (eval(code, scope) for code in codes)  # noqa: S307 - checked, no builtins
+    return str(rule), str(period)
+
+
+def is_completed(workflow: Any) -> bool:
+    return bool(workflow.is_completed())
+
+
+def data(workflow: Any) -> dict[str, Any]:
+    return dict(workflow.data)

@@ -1,0 +1,101 @@
+"""What the engine needs from the outside world, as technology-free protocols.
+
+storage/ implements CaseStore on SQL (SQLite, PostgreSQL) and in memory; api/bootstrap.py picks
+one. A step of the engine is one call of `insert` or `update`: the workflow document, the case
+row, the new events and the case's timers are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine.domain.events import GENESIS, CaseEvent
+
+
+@dataclass
+class StoredCase:
+    """A case as stored: its row, its serialized workflow and where its event chain ends."""
+
+    id: str
+    process_id: str
+    status: str
+    version: int
+    opened_at: datetime
+    updated_at: datetime
+    workflow: bytes  # serialized BPMN instance (spec by reference)
+    court_org: str | None = None
+    mediator_org: str | None = None
+    outcome: str | None = None
+    closed_at: datetime | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """An armed BPMN timer, indexed so the worker finds due cases without loading any workflow."""
+
+    case_id: str
+    task_id: str
+    name: str  # the timer event's BPMN id
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    org: str | None = None  # cases handed to or from this organisation
+    status: str | None = None
+    process_id: str | None = None
+    open_only: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+class CaseStore(Protocol):
+    def get(self, case_id: str) -> StoredCase | None: ...
+
+    def insert(
+        self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
+    ) -> None:
+        """Store a new case; raises CaseExists if the id is taken."""
+        ...
+
+    def update(
+        self,
+        case: StoredCase,
+        expected_version: int,
+        events: Sequence[CaseEvent],
+        timers: Sequence[Timer],
+    ) -> None:
+        """Replace the case row and its timers and append events, if the stored version is
+        still `expected_version`; else raise ConcurrentUpdate and write nothing."""
+        ...
+
+    def events(self, case_id: str) -> list[CaseEvent]: ...
+
+    def all_events(self) -> Iterable[CaseEvent]:
+        """Every event, cases in id order, events in order (for export)."""
+        ...
+
+    def timers(self, case_id: str) -> list[Timer]: ...
+
+    def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        """(case id, earliest due) of cases with a timer due before now, earliest first."""
+        ...
+
+    def next_due(self) -> datetime | None: ...
+
+    def query(self, query: CaseQuery) -> list[StoredCase]: ...
+
+    def count(self) -> int: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, tz-aware UTC."""
+        ...

@@ -1,0 +1,93 @@
+"""The functions BPMN expressions may call: due dates from the rule pack, today, emit, remind.
+
+They write into the StepContext of the step under way (a context variable), so a script task
+that says `emit("case_closed", outcome="filed")` adds that event to the step's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from standard_rules.legal_calendar import LegalCalendar
+from standard_rules.pack import RulePack
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+END_OF_DAY = time(23, 59, 59, tzinfo=SHANGHAI)
+
+
+@dataclass
+class Draft:
+    activity: str
+    data: dict[str, Any]
+    at: datetime | None = None
+
+
+@dataclass
+class Reminder:
+    rule: str
+    task: str
+    at: datetime
+
+
+@dataclass
+class StepContext:
+    """What one engine step produced; `stamp` is the instant its automatic events carry."""
+
+    stamp: datetime
+    drafts: list[Draft] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+
+
+_STEP: ContextVar[StepContext | None] = ContextVar("suitiao_step", default=None)
+
+
+@contextmanager
+def step_context(context: StepContext) -> Iterator[StepContext]:
+    token = _STEP.set(context)
+    try:
+        yield context
+    finally:
+        _STEP.reset(token)
+
+
+def _current() -> StepContext:
+    context = _STEP.get()
+    if context is None:
+        raise RuntimeError("BPMN code ran outside an engine step")
+    return context
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of a due date in Asia/Shanghai: the deadline is the end of the day."""
+    return datetime.combine(day, END_OF_DAY)
+
+
+def shanghai_date(instant: datetime) -> date:
+    return instant.astimezone(SHANGHAI).date()
+
+
+def script_functions(pack: RulePack, calendar: LegalCalendar) -> dict[str, Callable[..., Any]]:
+    def period_due(rule_id: str, period: str, start: str) -> str:
+        """The deadline (end of the due date, ISO with offset) of a rule's period."""
+        p = pack.rule(rule_id).period(period)
+        if p.days is None:
+            raise ValueError(f"{rule_id}.{period} is not counted in days")
+        due = calendar.due(date.fromisoformat(str(start)[:10]), p.days, p.unit).due
+        return end_of_day(due).isoformat()
+
+    def today() -> str:
+        return shanghai_date(_current().stamp).isoformat()
+
+    def emit(activity: str, **data: Any) -> None:
+        _current().drafts.append(Draft(activity, dict(data)))
+
+    def remind(rule_id: str, task: str) -> None:
+        context = _current()
+        context.reminders.append(Reminder(rule_id, task, context.stamp))
+
+    return {"period_due": period_due, "today": today, "emit": emit, "remind": remind}

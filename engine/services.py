@@ -1,0 +1,549 @@
+"""The use cases: open a case, list tasks, complete a task, fire due timers.
+
+Each call is one step and one transaction: the workflow document, the case row (compare-and-swap
+on its version), the new hash-chained events and the case's timers are saved together or not at
+all. Recently used workflows stay deserialized in memory, checked against the row's version, so a
+step costs the engine and one write, not a parse of the whole document.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from engine.actions import CLERK, FORMS, JUDGE, MEDIATOR, Context, Effect, form_for, validate
+from engine.bpmn import runtime
+from engine.bpmn.sandbox import script_engine
+from engine.bpmn.serializer import make_serializer
+from engine.bpmn.specs import TOP_LEVEL, SpecLibrary
+from engine.domain.errors import (
+    CaseExists,
+    CaseNotFound,
+    InvalidTaskData,
+    NotPermitted,
+    TaskNotFound,
+    TransitionNotAllowed,
+)
+from engine.domain.events import CaseEvent, chain
+from engine.domain.lifecycle import apply as lifecycle_apply
+from engine.ports import CaseStore, Clock, StoredCase, Timer
+from engine.script_api import (
+    SHANGHAI,
+    Draft,
+    Reminder,
+    StepContext,
+    end_of_day,
+    script_functions,
+    shanghai_date,
+    step_context,
+)
+from standard_rules.deadlines import reckon
+from standard_rules.eventlog import shanghai_day
+from standard_rules.legal_calendar import LegalCalendar
+from standard_rules.pack import RulePack
+
+ONE_MICROSECOND = timedelta(microseconds=1)
+INITIAL_DATA = {
+    "consent": "", "receipt": "", "acceptance": "", "mediation_result": "", "registration": "",
+    "follow_up": "", "court_acceptance": "", "ruling": "", "review": "", "intake": "",
+    "support": "", "procedure": "", "effective_on": "", "referred_on": "", "received_on": "",
+    "accepted_on": "", "applied_on": "",
+}  # fmt: skip
+OPENING_EVENTS = {
+    "pre_filing_referral": ("dispute_received",),
+    "post_filing_referral": ("dispute_received", "case_registered"),
+    "complaint_mediation": ("complaint_received",),
+    "supported_lawsuit": ("complaint_received",),
+}
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    role: str  # court_clerk | mediator | judge | party | system | auditor | admin
+    org: str
+
+
+SYSTEM = Actor("system", "system", "")
+
+
+@dataclass(frozen=True)
+class TaskView:
+    case_id: str
+    task_id: str
+    bpmn_id: str
+    title_zh: str
+    roles: tuple[str, ...]
+    org: str | None  # the organisation whose people may act
+    due: str | None  # the legal due date (YYYY-MM-DD) of this wait, if any
+    choices: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    process_id: str
+    status: str
+    version: int
+    court_org: str | None
+    mediator_org: str | None
+    outcome: str | None
+    facts: Mapping[str, Any]
+    tasks: tuple[TaskView, ...]
+    next_due: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass
+class _Step:
+    """A step under way: the loaded case, its live workflow and what the step produced."""
+
+    stored: StoredCase
+    workflow: Any
+    status: str
+    history: list[CaseEvent]
+    drafts: list[Draft] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+class _SimpleEvent:
+    """Events as deadline reckoning reads them (activity, Shanghai day, data)."""
+
+    __slots__ = ("activity", "data", "day")
+
+    def __init__(self, activity: str, day: int, data: Mapping[str, Any]) -> None:
+        self.activity, self.day, self.data = activity, day, data
+
+
+class Engine:
+    def __init__(
+        self,
+        store: CaseStore,
+        pack: RulePack,
+        calendar: LegalCalendar,
+        specs: SpecLibrary | None = None,
+        clock: Clock | None = None,
+        cache_size: int = 2048,
+    ) -> None:
+        self.store = store
+        self.pack = pack
+        self.calendar = calendar
+        self.specs = specs or SpecLibrary()
+        self.clock: Clock = clock or SystemClock()
+        self.functions = script_functions(pack, calendar)
+        self.script_engine = script_engine(self.functions)
+        self.serializer = make_serializer(self.specs, self.script_engine)
+        self._cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self.reminders: list[tuple[str, Reminder]] = []  # handed to the notifier (issue 7)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def case(self, case_id: str) -> CaseView:
+        stored = self.store.get(case_id)
+        if stored is None:
+            raise CaseNotFound(f"案件 {case_id} 不存在")
+        return self._view(stored)
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        return self.store.events(case_id)
+
+    def tasks(self, case_id: str) -> list[TaskView]:
+        return list(self.case(case_id).tasks)
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        *,
+        process_id: str,
+        case_id: str,
+        actor: Actor,
+        facts: Mapping[str, Any] | None = None,
+        court_org: str | None = None,
+        mediator_org: str | None = None,
+    ) -> CaseView:
+        if process_id not in TOP_LEVEL:
+            raise InvalidTaskData(
+                f"未知流程“{process_id}”，可选：{'、'.join(TOP_LEVEL)}", field="process_id"
+            )
+        if not case_id or len(case_id) > 100:
+            raise InvalidTaskData("案号不能为空且不超过100字", field="case_id")
+        facts = dict(facts or {})
+        court_side = process_id in ("pre_filing_referral", "post_filing_referral")
+        if court_side and actor.role not in (CLERK, "system", "admin"):
+            raise NotPermitted("只有法院立案/诉调对接人员可以登记诉调对接案件")
+        if not court_side and actor.role not in (MEDIATOR, "system", "admin"):
+            raise NotPermitted("只有消保委调解人员可以登记投诉")
+        if court_side:
+            court_org = court_org or actor.org
+        else:
+            mediator_org = mediator_org or actor.org
+        if self.store.get(case_id) is not None:
+            raise CaseExists(f"案件 {case_id} 已存在")
+        now = self.clock.now()
+        today = shanghai_date(now).isoformat()
+        data = dict(INITIAL_DATA)
+        data.update(filed_on=today, complaint_on=today)
+        opening: dict[str, Any] = {}
+        if "claim_amount" in facts:
+            opening["claim_amount"] = facts["claim_amount"]
+        if court_side and "channel" in facts:
+            opening["channel"] = facts["channel"]
+        drafts = [
+            Draft(activity, dict(opening) if i == 0 else {}, now)
+            for i, activity in enumerate(OPENING_EVENTS[process_id])
+        ]
+        context = StepContext(stamp=now)
+        entry = self.specs.get(process_id)
+        with step_context(context):
+            workflow = runtime.start(entry, data, self.script_engine, now)
+        stored = StoredCase(
+            id=case_id,
+            process_id=process_id,
+            status="intake",
+            version=0,
+            opened_at=now,
+            updated_at=now,
+            workflow=b"",
+            court_org=court_org,
+            mediator_org=mediator_org,
+            facts=facts,
+        )
+        step = _Step(stored, workflow, "intake", [], drafts + _stamped(context, now))
+        step.reminders.extend(context.reminders)
+        new = self._finish(step, actor, now)
+        self.store.insert(new[0], new[1], new[2])
+        self._remember(new[0], workflow)
+        return self._view(new[0])
+
+    # -- completing a task ---------------------------------------------------------------------
+
+    def complete(
+        self,
+        *,
+        case_id: str,
+        task_id: str,
+        actor: Actor,
+        payload: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CaseView:
+        now = self.clock.now()
+        step = self._load(case_id)
+        try:
+            if expected_version is not None and expected_version != step.stored.version:
+                from engine.domain.errors import ConcurrentUpdate
+
+                raise ConcurrentUpdate(
+                    f"案件已被他人更新（当前版本 {step.stored.version}），请刷新后重试"
+                )
+            ready = {t.task_id: t for t in runtime.ready_tasks(step.workflow)}
+            task = ready.get(task_id) or next(
+                (t for t in ready.values() if t.bpmn_id == task_id), None
+            )
+            if task is None:
+                raise TaskNotFound(f"案件 {case_id} 当前没有待办任务 {task_id}")
+            form = form_for(task.bpmn_id)
+            self._authorize(form.roles, form.org, step.stored, actor)
+            ctx = self._context(step, now, task.data)
+            choice = form.choice(payload.get("action"))
+            if not choice.available(ctx):
+                raise InvalidTaskData(f"当前不能执行“{choice.label_zh}”", field="action")
+            effect: Effect = choice.apply(validate(choice, payload, ctx), ctx)
+            step.drafts.extend(Draft(a, d, now) for a, d in effect.events)
+            step.facts.update({k: v for k, v in effect.facts.items() if v is not None})
+            context = StepContext(stamp=now)
+            with step_context(context):
+                runtime.complete(step.workflow, task.task_id, effect.data, now)
+            step.drafts.extend(_stamped(context, now))
+            step.reminders.extend(context.reminders)
+            self._rearm(step)
+            new = self._finish(step, actor, now)
+            self.store.update(new[0], step.stored.version, new[1], new[2])
+        except BaseException:
+            self._forget(case_id)
+            raise
+        self._remember(new[0], step.workflow)
+        return self._view(new[0])
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def fire_due(self, now: datetime | None = None, limit: int = 500) -> int:
+        """Fire every timer due by `now`, each at its own deadline and in deadline order.
+
+        Returns the number of cases stepped. A case another worker has just stepped is skipped
+        (its version moved on) and picked up on the next sweep if anything is still due.
+        """
+        now = now or self.clock.now()
+        from engine.domain.errors import ConcurrentUpdate
+
+        stepped = 0
+        for case_id, _ in self.store.due_cases(now, limit):
+            try:
+                if self._fire_case(case_id, now):
+                    stepped += 1
+            except ConcurrentUpdate:
+                continue
+        return stepped
+
+    def _fire_case(self, case_id: str, now: datetime) -> bool:
+        step = self._load(case_id)
+        try:
+            fired = False
+            for _ in range(100):  # a case has a handful of timers; the bound guards a bug
+                due = [t for t in runtime.armed_timers(step.workflow) if t.due_at < now]
+                if not due:
+                    break
+                timer = due[0]
+                if step.status == "paused" and self._adjustable(step, timer) is not None:
+                    # The declared end of an appraisal pause: the period runs again from here.
+                    step.drafts.append(Draft("pause_ended", {"auto": True}, timer.due_at))
+                    step.status = lifecycle_apply(step.status, "pause_ended")
+                    self._rearm(step)
+                    fired = True
+                    continue
+                context = StepContext(stamp=timer.due_at)
+                with step_context(context):
+                    runtime.step(step.workflow, timer.due_at + ONE_MICROSECOND)
+                step.drafts.extend(_stamped(context, timer.due_at))
+                step.reminders.extend(context.reminders)
+                self._rearm(step)
+                fired = True
+            if not fired:
+                return False
+            new = self._finish(step, SYSTEM, now)
+            self.store.update(new[0], step.stored.version, new[1], new[2])
+        except BaseException:
+            self._forget(case_id)
+            raise
+        self._remember(new[0], step.workflow)
+        return True
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _load(self, case_id: str) -> _Step:
+        stored = self.store.get(case_id)
+        if stored is None:
+            raise CaseNotFound(f"案件 {case_id} 不存在")
+        if stored.status == "closed":
+            raise TransitionNotAllowed(f"案件 {case_id} 已结案")
+        cached = self._cache.get(case_id)
+        if cached is not None and cached[0] == stored.version:
+            workflow = cached[1]
+            self._cache.move_to_end(case_id)
+        else:
+            workflow = self.serializer.deserialize_json(stored.workflow)
+        history = self.store.events(case_id)
+        return _Step(stored, workflow, stored.status, history)
+
+    def _remember(self, stored: StoredCase, workflow: Any) -> None:
+        if stored.status == "closed":
+            self._cache.pop(stored.id, None)
+            return
+        self._cache[stored.id] = (stored.version, workflow)
+        self._cache.move_to_end(stored.id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _forget(self, case_id: str) -> None:
+        self._cache.pop(case_id, None)
+
+    def _authorize(self, roles: frozenset[str], org: str, case: StoredCase, actor: Actor) -> None:
+        if actor.role not in roles:
+            names = {CLERK: "法院立案/诉调对接人员", JUDGE: "法官", MEDIATOR: "调解员"}
+            who = "、".join(names.get(r, r) for r in sorted(roles))
+            raise NotPermitted(f"此任务须由{who}办理")
+        owner = case.court_org if org == "court" else case.mediator_org
+        if owner is not None and actor.org != owner:
+            raise NotPermitted(f"此任务由{owner}办理，您所在单位无权办理")
+
+    def _context(self, step: _Step, now: datetime, data: Mapping[str, Any]) -> Context:
+        seen = frozenset(e.activity for e in step.history) | {d.activity for d in step.drafts}
+        return Context(
+            today=shanghai_date(now),
+            process_id=step.stored.process_id,
+            status=step.status,
+            data=data,
+            seen=frozenset(seen),
+        )
+
+    def _reckoning_events(self, step: _Step) -> list[_SimpleEvent]:
+        events = [_SimpleEvent(e.activity, _day(e.at), e.data) for e in step.history]
+        events += [
+            _SimpleEvent(d.activity, _day(d.at or self.clock.now()), d.data) for d in step.drafts
+        ]
+        return events
+
+    def _adjustable(self, step: _Step, timer: runtime.ArmedTimer) -> tuple[str, str] | None:
+        """(rule, period) when a timer holds a period that pauses and extensions move."""
+        target = runtime.period_reference(step.workflow, timer.task_id, timer.expression)
+        if target is None:
+            return None
+        rule_id, period_name = target
+        period = self.pack.rule(rule_id).period(period_name)
+        return target if period.adjust else None
+
+    def _rearm(self, step: _Step) -> None:
+        """Move adjustable deadlines after pauses and extensions, reckoned as the audit does."""
+        events: list[_SimpleEvent] | None = None
+        for timer in runtime.armed_timers(step.workflow):
+            key = self._adjustable(step, timer)
+            if key is None:
+                continue
+            if events is None:
+                events = self._reckoning_events(step)
+            period = self.pack.rule(key[0]).period(key[1])
+            starts = [i for i, e in enumerate(events) if e.activity == period.start]
+            if not starts:
+                continue
+            result = reckon(period, self.calendar, events, starts[-1])
+            if result.satisfied_at is not None:
+                continue
+            if result.paused:
+                pause = next(e for e in reversed(events) if e.activity == "pause_started")
+                until = pause.data.get("until")
+                target = end_of_day(date.fromisoformat(until)) if until else None
+            elif result.due is not None:
+                target = end_of_day(date.fromordinal(result.due))
+            else:
+                target = None
+            if target is not None and target.astimezone(UTC) != timer.due_at:
+                runtime.rearm(step.workflow, timer.task_id, target)
+
+    def _finish(
+        self, step: _Step, actor: Actor, now: datetime
+    ) -> tuple[StoredCase, list[CaseEvent], list[Timer]]:
+        """Check the lifecycle, seal the events, snapshot tasks and timers: the step's writes."""
+        stored = step.stored
+        status = stored.status
+        outcome = stored.outcome
+        closed_at = stored.closed_at
+        drafts = sorted(step.drafts, key=lambda d: d.at or now)
+        for draft in drafts:
+            status = lifecycle_apply(status, draft.activity)
+            if draft.activity == "case_closed":
+                outcome = draft.data.get("outcome")
+                closed_at = draft.at or now
+        automatic = {"case_closed", "mediation_timed_out", "pause_ended"}
+        sealed = chain(
+            stored.id,
+            stored.last_hash,
+            stored.last_seq + 1,
+            [
+                (
+                    d.activity,
+                    d.at or now,
+                    d.data,
+                    *self._who(d, actor, automatic),
+                )
+                for d in drafts
+            ],
+        )
+        timers = [
+            Timer(stored.id, t.task_id, t.bpmn_id, t.due_at)
+            for t in runtime.armed_timers(step.workflow)
+        ]
+        facts = dict(stored.facts)
+        facts.update(step.facts)
+        facts["tasks"] = [
+            self._task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)
+        ]
+        if step.reminders:
+            facts.setdefault("reminders", [])
+            facts["reminders"] = (
+                facts["reminders"]
+                + [{"rule": r.rule, "task": r.task, "at": r.at.isoformat()} for r in step.reminders]
+            )[-50:]
+        new = replace(
+            stored,
+            status=status,
+            version=stored.version + 1,
+            updated_at=now,
+            workflow=self.serializer.serialize_json(step.workflow).encode(),
+            mediator_org=step.facts.get("mediator_org", stored.mediator_org),
+            outcome=outcome,
+            closed_at=closed_at,
+            facts=facts,
+            last_seq=sealed[-1].seq if sealed else stored.last_seq,
+            last_hash=sealed[-1].hash if sealed else stored.last_hash,
+            next_due=min((t.due_at for t in timers), default=None),
+        )
+        if status == "closed":
+            timers = []
+            new.next_due = None
+        return new, sealed, timers
+
+    def _who(
+        self, draft: Draft, actor: Actor, automatic: set[str]
+    ) -> tuple[str | None, str | None, str | None]:
+        if actor.role == "system" or draft.activity in automatic or draft.data.get("deemed"):
+            return ("system", "system", None)
+        return (actor.id, actor.role, actor.org or None)
+
+    def _task_record(self, task: runtime.ReadyTask, workflow: Any) -> dict[str, Any]:
+        form = FORMS.get(task.bpmn_id)
+        due = None
+        if form is not None and form.timers:
+            deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
+            if deadline is not None:
+                due = deadline.astimezone(SHANGHAI).date().isoformat()
+        return {
+            "task_id": task.task_id,
+            "bpmn_id": task.bpmn_id,
+            "title_zh": form.title_zh if form else task.name,
+            "roles": sorted(form.roles) if form else [],
+            "org": form.org if form else None,
+            "due": due,
+        }
+
+    def _view(self, stored: StoredCase) -> CaseView:
+        tasks = tuple(
+            TaskView(
+                case_id=stored.id,
+                task_id=t["task_id"],
+                bpmn_id=t["bpmn_id"],
+                title_zh=t["title_zh"],
+                roles=tuple(t["roles"]),
+                org=stored.court_org if t["org"] == "court" else stored.mediator_org,
+                due=t["due"],
+                choices=tuple(
+                    {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
+                    for c in FORMS[t["bpmn_id"]].choices
+                )
+                if t["bpmn_id"] in FORMS
+                else (),
+            )
+            for t in stored.facts.get("tasks", [])
+        )
+        return CaseView(
+            id=stored.id,
+            process_id=stored.process_id,
+            status=stored.status,
+            version=stored.version,
+            court_org=stored.court_org,
+            mediator_org=stored.mediator_org,
+            outcome=stored.outcome,
+            facts={k: v for k, v in stored.facts.items() if k not in ("tasks",)},
+            tasks=tasks,
+            next_due=stored.next_due,
+            opened_at=stored.opened_at,
+            closed_at=stored.closed_at,
+        )
+
+
+def _stamped(context: StepContext, at: datetime) -> list[Draft]:
+    return [Draft(d.activity, d.data, d.at or at) for d in context.drafts]
+
+
+def _day(at: datetime) -> int:
+    return shanghai_day(at.timestamp())

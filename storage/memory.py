@@ -1,0 +1,92 @@
+"""The in-memory twin of the SQL store: same contract, used by property tests and demos.
+
+It copies on the way in and out, so a caller holding a StoredCase cannot change what is stored
+without going through update(), exactly as with a database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from copy import deepcopy
+from datetime import datetime
+
+from engine.domain.errors import CaseExists, ConcurrentUpdate
+from engine.domain.events import CaseEvent
+from engine.ports import CaseQuery, StoredCase, Timer
+
+
+class MemoryCaseStore:
+    def __init__(self) -> None:
+        self._cases: dict[str, StoredCase] = {}
+        self._events: dict[str, list[CaseEvent]] = {}
+        self._timers: dict[str, list[Timer]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, case_id: str) -> StoredCase | None:
+        case = self._cases.get(case_id)
+        return deepcopy(case) if case is not None else None
+
+    def insert(
+        self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
+    ) -> None:
+        with self._lock:
+            if case.id in self._cases:
+                raise CaseExists(f"案件 {case.id} 已存在")
+            self._cases[case.id] = deepcopy(case)
+            self._events[case.id] = list(events)
+            self._timers[case.id] = list(timers)
+
+    def update(
+        self,
+        case: StoredCase,
+        expected_version: int,
+        events: Sequence[CaseEvent],
+        timers: Sequence[Timer],
+    ) -> None:
+        with self._lock:
+            current = self._cases.get(case.id)
+            if current is None or current.version != expected_version:
+                raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
+            self._cases[case.id] = deepcopy(case)
+            self._events[case.id].extend(events)
+            self._timers[case.id] = list(timers)
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        return list(self._events.get(case_id, ()))
+
+    def all_events(self) -> Iterable[CaseEvent]:
+        for case_id in sorted(self._events):
+            yield from self._events[case_id]
+
+    def timers(self, case_id: str) -> list[Timer]:
+        return list(self._timers.get(case_id, ()))
+
+    def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        due = []
+        for case_id, timers in self._timers.items():
+            earliest = min((t.due_at for t in timers), default=None)
+            if earliest is not None and earliest < now:
+                due.append((case_id, earliest))
+        due.sort(key=lambda item: (item[1], item[0]))
+        return due[:limit]
+
+    def next_due(self) -> datetime | None:
+        return min((t.due_at for ts in self._timers.values() for t in ts), default=None)
+
+    def query(self, query: CaseQuery) -> list[StoredCase]:
+        found = []
+        for case in sorted(self._cases.values(), key=lambda c: c.id):
+            if query.org is not None and query.org not in (case.court_org, case.mediator_org):
+                continue
+            if query.status is not None and case.status != query.status:
+                continue
+            if query.process_id is not None and case.process_id != query.process_id:
+                continue
+            if query.open_only and case.status == "closed":
+                continue
+            found.append(case)
+        return [deepcopy(c) for c in found[query.offset : query.offset + query.limit]]
+
+    def count(self) -> int:
+        return len(self._cases)

@@ -1,0 +1,261 @@
+"""CaseStore on SQL: SQLite (WAL) by default, PostgreSQL by DATABASE_URL.
+
+One engine step is one transaction: a compare-and-swap UPDATE of the case row on its version,
+the new events appended, the case's timers replaced. If the version moved, nothing is written and
+the caller gets ConcurrentUpdate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from engine.domain.errors import CaseExists, ConcurrentUpdate
+from engine.domain.events import CaseEvent
+from engine.ports import CaseQuery, StoredCase, Timer
+from storage.tables import CaseRow, EventRow, TimerRow
+
+DEFAULT_URL = "sqlite:///suitiao.db"
+
+cases_t = CaseRow.__table__  # type: ignore[attr-defined]
+events_t = EventRow.__table__  # type: ignore[attr-defined]
+timers_t = TimerRow.__table__  # type: ignore[attr-defined]
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def make_engine(url: str = DEFAULT_URL) -> Engine:
+    """An SQLAlchemy engine; SQLite files get WAL, NORMAL sync and a busy timeout."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)
+
+
+def _case_values(case: StoredCase) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "process_id": case.process_id,
+        "status": case.status,
+        "version": case.version,
+        "court_org": case.court_org,
+        "mediator_org": case.mediator_org,
+        "outcome": case.outcome,
+        "opened_ts": _ts(case.opened_at),
+        "updated_ts": _ts(case.updated_at),
+        "closed_ts": _ts(case.closed_at) if case.closed_at else None,
+        "next_due_ts": _ts(case.next_due) if case.next_due else None,
+        "last_seq": case.last_seq,
+        "last_hash": case.last_hash,
+        "facts": orjson.dumps(case.facts).decode(),
+        "workflow": case.workflow,
+    }
+
+
+def _event_values(e: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": e.case,
+        "seq": e.seq,
+        "activity": e.activity,
+        "at": e.at_text,
+        "ts": _ts(e.at),
+        "actor": e.actor,
+        "role": e.role,
+        "org": e.org,
+        "data": orjson.dumps(dict(e.data)).decode(),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def _timer_values(t: Timer) -> dict[str, Any]:
+    return {"case_id": t.case_id, "task_id": t.task_id, "name": t.name, "due_ts": _ts(t.due_at)}
+
+
+def _case(row: Any) -> StoredCase:
+    return StoredCase(
+        id=row.id,
+        process_id=row.process_id,
+        status=row.status,
+        version=row.version,
+        opened_at=_dt(row.opened_ts) or datetime.now(UTC),
+        updated_at=_dt(row.updated_ts) or datetime.now(UTC),
+        workflow=bytes(row.workflow),
+        court_org=row.court_org,
+        mediator_org=row.mediator_org,
+        outcome=row.outcome,
+        closed_at=_dt(row.closed_ts),
+        facts=orjson.loads(row.facts),
+        last_seq=row.last_seq,
+        last_hash=row.last_hash,
+        next_due=_dt(row.next_due_ts),
+    )
+
+
+def _event(row: Any) -> CaseEvent:
+    return CaseEvent(
+        case=row.case_id,
+        seq=row.seq,
+        activity=row.activity,
+        at=datetime.fromisoformat(row.at),
+        actor=row.actor,
+        role=row.role,
+        org=row.org,
+        data=orjson.loads(row.data),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class SqlCaseStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str = DEFAULT_URL) -> SqlCaseStore:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url)
+        create_schema(engine)
+        return cls(engine)
+
+    def get(self, case_id: str) -> StoredCase | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cases_t).where(cases_t.c.id == case_id)).first()
+        return _case(row) if row is not None else None
+
+    def insert(
+        self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
+    ) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(cases_t), [_case_values(case)])
+                if events:
+                    conn.execute(insert(events_t), [_event_values(e) for e in events])
+                if timers:
+                    conn.execute(insert(timers_t), [_timer_values(t) for t in timers])
+        except IntegrityError as exc:
+            raise CaseExists(f"案件 {case.id} 已存在") from exc
+
+    def update(
+        self,
+        case: StoredCase,
+        expected_version: int,
+        events: Sequence[CaseEvent],
+        timers: Sequence[Timer],
+    ) -> None:
+        values = _case_values(case)
+        values.pop("id")
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    update(cases_t)
+                    .where(cases_t.c.id == case.id, cases_t.c.version == expected_version)
+                    .values(**values)
+                )
+                if result.rowcount != 1:
+                    raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
+                if events:
+                    conn.execute(insert(events_t), [_event_values(e) for e in events])
+                conn.execute(delete(timers_t).where(timers_t.c.case_id == case.id))
+                if timers:
+                    conn.execute(insert(timers_t), [_timer_values(t) for t in timers])
+        except IntegrityError as exc:  # two writers raced past the version check on events
+            raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events_t).where(events_t.c.case_id == case_id).order_by(events_t.c.seq)
+            ).all()
+        return [_event(r) for r in rows]
+
+    def all_events(self) -> Iterator[CaseEvent]:
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=2000).execute(
+                select(events_t).order_by(events_t.c.case_id, events_t.c.seq)
+            )
+            for row in result:
+                yield _event(row)
+
+    def timers(self, case_id: str) -> list[Timer]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(timers_t).where(timers_t.c.case_id == case_id).order_by(timers_t.c.due_ts)
+            ).all()
+        return [Timer(r.case_id, r.task_id, r.name, _dt(r.due_ts) or _now()) for r in rows]
+
+    def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(timers_t.c.case_id, timers_t.c.due_ts)
+                .where(timers_t.c.due_ts < _ts(now))
+                .order_by(timers_t.c.due_ts, timers_t.c.case_id)
+                .limit(limit * 4)
+            ).all()
+        seen: dict[str, datetime] = {}
+        for case_id, due_ts in rows:
+            if case_id not in seen:
+                seen[case_id] = _dt(due_ts) or _now()
+        return list(seen.items())[:limit]
+
+    def next_due(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(timers_t.c.due_ts).order_by(timers_t.c.due_ts).limit(1)
+            ).scalar()
+        return _dt(value)
+
+    def query(self, query: CaseQuery) -> list[StoredCase]:
+        stmt = select(cases_t)
+        if query.org is not None:
+            stmt = stmt.where(
+                (cases_t.c.court_org == query.org) | (cases_t.c.mediator_org == query.org)
+            )
+        if query.status is not None:
+            stmt = stmt.where(cases_t.c.status == query.status)
+        if query.process_id is not None:
+            stmt = stmt.where(cases_t.c.process_id == query.process_id)
+        if query.open_only:
+            stmt = stmt.where(cases_t.c.status != "closed")
+        stmt = stmt.order_by(cases_t.c.id).offset(query.offset).limit(query.limit)
+        with self.engine.connect() as conn:
+            return [_case(r) for r in conn.execute(stmt).all()]
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(cases_t)).scalar() or 0)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

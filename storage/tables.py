@@ -1,0 +1,57 @@
+"""The relational schema (SQLModel tables). Times are stored as UTC epoch seconds (float), so the
+due-timer query is an index range scan on SQLite and PostgreSQL alike; events keep their RFC 3339
+text as written."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: str = Field(primary_key=True, max_length=100)
+    process_id: str = Field(index=True, max_length=64)
+    status: str = Field(index=True, max_length=32)
+    version: int
+    court_org: str | None = Field(default=None, index=True, max_length=200)
+    mediator_org: str | None = Field(default=None, index=True, max_length=200)
+    outcome: str | None = Field(default=None, max_length=64)
+    opened_ts: float
+    updated_ts: float
+    closed_ts: float | None = None
+    next_due_ts: float | None = Field(default=None, index=True)
+    last_seq: int = 0
+    last_hash: str = Field(max_length=64)
+    facts: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    workflow: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=100)
+    seq: int
+    activity: str = Field(max_length=64)
+    at: str = Field(max_length=40)  # RFC 3339 with offset, as in the event log
+    ts: float
+    actor: str | None = Field(default=None, max_length=100)
+    role: str | None = Field(default=None, max_length=32)
+    org: str | None = Field(default=None, max_length=200)
+    data: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class TimerRow(SQLModel, table=True):
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "due_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=100)
+    task_id: str = Field(max_length=36)
+    name: str = Field(max_length=100)
+    due_ts: float

@@ -1,0 +1,1 @@
+"""Authoring tools (not installed, not imported by the application)."""
