@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -27,6 +36,15 @@ DEFAULT_URL = "sqlite:///suitiao.db"
 cases_t = CaseRow.__table__  # type: ignore[attr-defined]
 events_t = EventRow.__table__  # type: ignore[attr-defined]
 timers_t = TimerRow.__table__  # type: ignore[attr-defined]
+
+# Built once: composing SQLAlchemy statements per call cost more than the SQLite write itself.
+_GET = select(cases_t).where(cases_t.c.id == bindparam("b_id"))
+_UPDATE = update(cases_t).where(
+    cases_t.c.id == bindparam("b_id"), cases_t.c.version == bindparam("b_expected")
+)
+_EVENTS = select(events_t).where(events_t.c.case_id == bindparam("b_id")).order_by(events_t.c.seq)
+_DELETE_TIMERS = delete(timers_t).where(timers_t.c.case_id == bindparam("b_id"))
+_INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t), insert(timers_t)
 
 
 def _ts(value: datetime) -> float:
@@ -149,7 +167,7 @@ class SqlCaseStore:
 
     def get(self, case_id: str) -> StoredCase | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(cases_t).where(cases_t.c.id == case_id)).first()
+            row = conn.execute(_GET, {"b_id": case_id}).first()
         return _case(row) if row is not None else None
 
     def insert(
@@ -157,11 +175,11 @@ class SqlCaseStore:
     ) -> None:
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(cases_t), [_case_values(case)])
+                conn.execute(_INSERT_CASE, [_case_values(case)])
                 if events:
-                    conn.execute(insert(events_t), [_event_values(e) for e in events])
+                    conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
                 if timers:
-                    conn.execute(insert(timers_t), [_timer_values(t) for t in timers])
+                    conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
         except IntegrityError as exc:
             raise CaseExists(f"案件 {case.id} 已存在") from exc
 
@@ -174,28 +192,23 @@ class SqlCaseStore:
     ) -> None:
         values = _case_values(case)
         values.pop("id")
+        values.update(b_id=case.id, b_expected=expected_version)
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(
-                    update(cases_t)
-                    .where(cases_t.c.id == case.id, cases_t.c.version == expected_version)
-                    .values(**values)
-                )
+                result = conn.execute(_UPDATE, values)
                 if result.rowcount != 1:
                     raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
                 if events:
-                    conn.execute(insert(events_t), [_event_values(e) for e in events])
-                conn.execute(delete(timers_t).where(timers_t.c.case_id == case.id))
+                    conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
+                conn.execute(_DELETE_TIMERS, {"b_id": case.id})
                 if timers:
-                    conn.execute(insert(timers_t), [_timer_values(t) for t in timers])
+                    conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
         except IntegrityError as exc:  # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 
     def events(self, case_id: str) -> list[CaseEvent]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(events_t).where(events_t.c.case_id == case_id).order_by(events_t.c.seq)
-            ).all()
+            rows = conn.execute(_EVENTS, {"b_id": case_id}).all()
         return [_event(r) for r in rows]
 
     def all_events(self) -> Iterator[CaseEvent]:
