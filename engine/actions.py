@@ -92,8 +92,9 @@ def _clean(f: Field, raw: object, ctx: Context) -> Any:
     if f.kind in ("text", "org"):
         if not isinstance(raw, str) or not raw.strip():
             raise InvalidTaskData(f"请填写{label}", field=f.name)
-        if len(raw) > 500:
-            raise InvalidTaskData(f"{label}不能超过500字", field=f.name)
+        limit = 200 if f.kind == "org" else 500  # an organisation fills a 200-char column
+        if len(raw) > limit:
+            raise InvalidTaskData(f"{label}不能超过{limit}字", field=f.name)
         return raw.strip()
     if f.kind == "choice":
         if raw not in f.choices:

@@ -143,7 +143,8 @@ class Engine:
         self.functions = script_functions(pack, calendar)
         self.script_engine = script_engine(self.functions)
         self.serializer = make_serializer(self.specs, self.script_engine)
-        self._cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        # case id -> (version, live workflow, event history) of recently stepped cases
+        self._cache: OrderedDict[str, tuple[int, Any, list[CaseEvent]]] = OrderedDict()
         self._cache_size = cache_size
         self.reminders: list[tuple[str, Reminder]] = []  # handed to the notifier (issue 7)
 
@@ -224,7 +225,7 @@ class Engine:
         step.reminders.extend(context.reminders)
         new = self._finish(step, actor, now)
         self.store.insert(new[0], new[1], new[2])
-        self._remember(new[0], workflow)
+        self._remember(new[0], workflow, new[1])
         return self._view(new[0])
 
     # -- completing a task ---------------------------------------------------------------------
@@ -247,10 +248,13 @@ class Engine:
                 raise ConcurrentUpdate(
                     f"案件已被他人更新（当前版本 {step.stored.version}），请刷新后重试"
                 )
-            ready = {t.task_id: t for t in runtime.ready_tasks(step.workflow)}
-            task = ready.get(task_id) or next(
-                (t for t in ready.values() if t.bpmn_id == task_id), None
+            # The task list saved with the case names the waiting tasks; a bpmn id is accepted
+            # too, for scripts and people who know the step but not its instance id.
+            listed = step.stored.facts.get("tasks", [])
+            wanted = next(
+                (t["task_id"] for t in listed if task_id in (t["task_id"], t["bpmn_id"])), None
             )
+            task = runtime.ready_task(step.workflow, wanted) if wanted else None
             if task is None:
                 raise TaskNotFound(f"案件 {case_id} 当前没有待办任务 {task_id}")
             form = form_for(task.bpmn_id)
@@ -273,7 +277,7 @@ class Engine:
         except BaseException:
             self._forget(case_id)
             raise
-        self._remember(new[0], step.workflow)
+        self._remember(new[0], step.workflow, step.history + new[1])
         return self._view(new[0])
 
     # -- timers --------------------------------------------------------------------------------
@@ -326,7 +330,7 @@ class Engine:
         except BaseException:
             self._forget(case_id)
             raise
-        self._remember(new[0], step.workflow)
+        self._remember(new[0], step.workflow, step.history + new[1])
         return True
 
     # -- internals -----------------------------------------------------------------------------
@@ -339,18 +343,18 @@ class Engine:
             raise TransitionNotAllowed(f"案件 {case_id} 已结案")
         cached = self._cache.get(case_id)
         if cached is not None and cached[0] == stored.version:
-            workflow = cached[1]
+            workflow, history = cached[1], list(cached[2])
             self._cache.move_to_end(case_id)
         else:
             workflow = self.serializer.deserialize_json(stored.workflow)
-        history = self.store.events(case_id)
+            history = self.store.events(case_id)
         return _Step(stored, workflow, stored.status, history)
 
-    def _remember(self, stored: StoredCase, workflow: Any) -> None:
+    def _remember(self, stored: StoredCase, workflow: Any, history: list[CaseEvent]) -> None:
         if stored.status == "closed":
             self._cache.pop(stored.id, None)
             return
-        self._cache[stored.id] = (stored.version, workflow)
+        self._cache[stored.id] = (stored.version, workflow, history)
         self._cache.move_to_end(stored.id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -434,7 +438,7 @@ class Engine:
             if draft.activity == "case_closed":
                 outcome = draft.data.get("outcome")
                 closed_at = draft.at or now
-        automatic = {"case_closed", "mediation_timed_out", "pause_ended"}
+        automatic = {"case_closed", "mediation_timed_out"}  # a pause that ends by itself: SYSTEM
         sealed = chain(
             stored.id,
             stored.last_hash,

@@ -31,7 +31,7 @@ class MemoryCaseStore:
         self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
     ) -> None:
         with self._lock:
-            if case.id in self._cases:
+            if case.id in self._cases or _seq_clash((), events):
                 raise CaseExists(f"案件 {case.id} 已存在")
             self._cases[case.id] = deepcopy(case)
             self._events[case.id] = list(events)
@@ -46,7 +46,11 @@ class MemoryCaseStore:
     ) -> None:
         with self._lock:
             current = self._cases.get(case.id)
-            if current is None or current.version != expected_version:
+            if (
+                current is None
+                or current.version != expected_version
+                or _seq_clash(self._events[case.id], events)
+            ):  # as the SQL store's unique (case_id, seq): a racing writer's events
                 raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
             self._cases[case.id] = deepcopy(case)
             self._events[case.id].extend(events)
@@ -90,3 +94,13 @@ class MemoryCaseStore:
 
     def count(self) -> int:
         return len(self._cases)
+
+
+def _seq_clash(stored: Sequence[CaseEvent], new: Sequence[CaseEvent]) -> bool:
+    """True when a new event repeats the seq of a stored one or of another new one."""
+    seen = {e.seq for e in stored}
+    for event in new:
+        if event.seq in seen:
+            return True
+        seen.add(event.seq)
+    return False

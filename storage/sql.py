@@ -227,18 +227,24 @@ class SqlCaseStore:
         return [Timer(r.case_id, r.task_id, r.name, _dt(r.due_ts) or _now()) for r in rows]
 
     def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(timers_t.c.case_id, timers_t.c.due_ts)
-                .where(timers_t.c.due_ts < _ts(now))
-                .order_by(timers_t.c.due_ts, timers_t.c.case_id)
-                .limit(limit * 4)
-            ).all()
+        due = (
+            select(timers_t.c.case_id, timers_t.c.due_ts)
+            .where(timers_t.c.due_ts < _ts(now))
+            .order_by(timers_t.c.due_ts, timers_t.c.case_id)
+        )
         seen: dict[str, datetime] = {}
-        for case_id, due_ts in rows:
-            if case_id not in seen:
-                seen[case_id] = _dt(due_ts) or _now()
-        return list(seen.items())[:limit]
+        batch, offset = limit * 4, 0
+        with self.engine.connect() as conn:
+            # A case has several timers: read on in due order until `limit` cases are found.
+            while len(seen) < limit:
+                rows = conn.execute(due.offset(offset).limit(batch)).all()
+                for case_id, due_ts in rows:
+                    if case_id not in seen and len(seen) < limit:
+                        seen[case_id] = _dt(due_ts) or _now()
+                if len(rows) < batch:
+                    break
+                offset += batch
+        return list(seen.items())
 
     def next_due(self) -> datetime | None:
         with self.engine.connect() as conn:

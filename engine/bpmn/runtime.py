@@ -75,6 +75,24 @@ def ready_tasks(workflow: Any) -> list[ReadyTask]:
     return tasks
 
 
+def ready_task(workflow: Any, task_id: str) -> ReadyTask | None:
+    """One waiting user task by id, without walking the whole task tree."""
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except Exception:  # a malformed id, or SpiffWorkflow's TaskNotFoundException
+        return None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        return None
+    spec = task.task_spec
+    return ReadyTask(
+        str(task.id),
+        spec.bpmn_id,
+        spec.bpmn_name or spec.bpmn_id,
+        task.workflow.spec.name,
+        dict(task.data),
+    )
+
+
 def complete(workflow: Any, task_id: str, data: dict[str, Any], now: datetime) -> None:
     task = workflow.get_task_from_id(UUID(task_id))
     if task.state != TaskState.READY or not task.task_spec.manual:
@@ -82,6 +100,9 @@ def complete(workflow: Any, task_id: str, data: dict[str, Any], now: datetime) -
     task.data.update(data)
     with engine_clock(now):
         task.run()
+        # First finish what the person's step completes (a call activity ending cancels its
+        # boundary timers), then fire whatever is still due and step on from it.
+        workflow.do_engine_steps()
         workflow.refresh_timers()
         workflow.do_engine_steps()
 

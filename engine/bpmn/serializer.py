@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -47,4 +48,39 @@ def make_serializer(library: SpecLibrary, script_engine: Any) -> Any:
 
     config = dict(DEFAULT_CONFIG)
     config[BpmnWorkflow] = SpecRefWorkflowConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    return FastSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+class FastSerializer(BpmnWorkflowSerializer):  # type: ignore[misc]
+    """The stock JSON format, written and read with orjson (a tenth of a step's cost saved).
+
+    Values orjson would write natively but SpiffWorkflow's registry writes as typed objects
+    (datetimes, dataclasses, subclasses of builtins) are passed through to the registry, so the
+    documents stay readable by the stock serializer.
+    """
+
+    OPTIONS = (
+        orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
+
+    def serialize_json(self, workflow: Any, use_gzip: bool = False) -> str:
+        if use_gzip:
+            raise ValueError("gzip is not used for case documents")
+        encoder = self._encoder_cls()
+        self.registry._encoder_mode = True
+        try:
+            dct = self.to_dict(workflow)
+            dct[self.VERSION_KEY] = self.VERSION
+            text: str = orjson.dumps(dct, default=encoder.default, option=self.OPTIONS).decode()
+        finally:
+            self.registry._encoder_mode = False
+        return text
+
+    def deserialize_json(self, serialization: str | bytes, use_gzip: bool = False) -> Any:
+        if use_gzip or self.json_decoder_cls is not None:
+            return super().deserialize_json(serialization, use_gzip)
+        dct = orjson.loads(serialization)
+        self.migrate(dct)
+        return self.from_dict(dct)

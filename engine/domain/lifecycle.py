@@ -47,7 +47,7 @@ class CaseLifecycle(StateMachine):
     referred = intake.to(assigned)
     referral_received = assigned.to(received)
     referral_accepted = received.to(mediating)
-    referral_declined = received.to(intake)
+    referral_declined = received.to(intake) | assigned.to(intake)  # at acceptance or at receipt
     parties_notified = mediating.to.itself() | received.to.itself()
     mediation_started = mediating.to.itself() | received.to(mediating)
     pause_started = mediating.to(paused)
