@@ -4,6 +4,7 @@ and exit codes; bad arguments exit 2 with a one-line reason on stderr."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -177,6 +178,98 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+# -- cases in the database ---------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+    from api.demo import DemoClock, populate
+    from engine.services import SystemClock
+
+    clock = DemoClock(SystemClock().now())
+    engine = build_engine(clock=clock)
+    if args.if_empty and engine.store.count() > 0:
+        sys.stdout.write(f"数据库已有 {engine.store.count()} 件案件，跳过示例数据。\n")
+        return EXIT_OK
+    opened = populate(engine, clock, cases=args.cases, days=args.days, seed=args.seed)
+    sys.stdout.write(f"已生成 {opened} 件示例案件（{args.days} 天内）。\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+    from standard_rules.xes import write_xes
+
+    engine = build_engine()
+    records = (event.record() for event in engine.store.all_events())
+    with contextlib.ExitStack() as stack:
+        out = (
+            stack.enter_context(Path(args.output).open("wb")) if args.output else sys.stdout.buffer
+        )
+        if args.format == "xes":
+            for chunk in write_xes(records):
+                out.write(chunk.encode())
+        else:
+            for record in records:
+                out.write(orjson.dumps(record) + b"\n")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import time
+
+    from api.bootstrap import build_engine
+    from api.settings import Settings
+
+    settings = Settings.from_env()
+    engine = build_engine(settings)
+    while True:
+        stepped = engine.fire_due()
+        if args.once:
+            sys.stdout.write(f"fired timers of {stepped} case(s)\n")
+            return EXIT_OK
+        if stepped == 0:
+            time.sleep(args.interval or settings.timer_poll_seconds)
+
+
+def cmd_verify(_args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+    from engine.domain.events import verify_chain
+
+    engine = build_engine()
+    problems: list[str] = []
+    checked = 0
+    offset = 0
+    from engine.ports import CaseQuery
+
+    while True:
+        batch = engine.store.query(CaseQuery(limit=500, offset=offset))
+        if not batch:
+            break
+        offset += len(batch)
+        for case in batch:
+            checked += 1
+            events = engine.store.events(case.id)
+            problems += verify_chain(events)
+            if events and (events[-1].hash != case.last_hash or events[-1].seq != case.last_seq):
+                problems.append(f"{case.id}: case row does not point at its last event")
+            if case.status == "closed" and engine.store.timers(case.id):
+                problems.append(f"{case.id}: closed but still has armed timers")
+    for problem in problems:
+        sys.stdout.write(problem + "\n")
+    sys.stdout.write(f"checked {checked} case(s): {len(problems)} problem(s)\n")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
 # -- wiring ------------------------------------------------------------------------------------
 
 
@@ -205,6 +298,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--local", action="append", help="a local agreement overriding parameters")
     p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("demo", help="fill the database with realistic sample cases")
+    p.add_argument("--if-empty", action="store_true", help="only when there are no cases yet")
+    p.add_argument("--cases", type=int, default=120)
+    p.add_argument("--days", type=int, default=150)
+    p.add_argument("--seed", type=int, default=2561)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="write the event log of every case")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "xes"])
+    p.add_argument("--output", metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("worker", help="fire due timers (runs inside serve too)")
+    p.add_argument("--once", action="store_true")
+    p.add_argument("--interval", type=float)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("verify", help="check hash chains and case/event/timer consistency")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("serve", help="serve the web application and its timer worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

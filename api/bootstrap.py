@@ -1,0 +1,17 @@
+"""The composition root: the one place that picks concrete adapters for the engine."""
+
+from __future__ import annotations
+
+from api.settings import Settings
+from engine.ports import Clock
+from engine.services import Engine
+from standard_rules.legal_calendar import default_calendar
+from standard_rules.pack import load_pack
+from storage.sql import SqlCaseStore
+
+
+def build_engine(settings: Settings | None = None, clock: Clock | None = None) -> Engine:
+    settings = settings or Settings.from_env()
+    store = SqlCaseStore.from_url(settings.database_url)
+    pack = load_pack(overrides=list(settings.local_rules))
+    return Engine(store, pack, default_calendar(settings.calendar_dirs), clock=clock)

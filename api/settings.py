@@ -1,0 +1,27 @@
+"""Settings from the environment: where the database is, where extra calendars and local rule
+agreements live. The embedded default is a SQLite file in the working directory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/suitiao.db"
+    local_rules: tuple[Path, ...] = ()
+    calendar_dirs: tuple[Path, ...] = ()
+    timer_poll_seconds: float = 30.0
+    secret_key: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        local = os.environ.get("SUITIAO_LOCAL_RULES", "")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL", cls.database_url),
+            local_rules=tuple(Path(p) for p in local.split(os.pathsep) if p),
+            timer_poll_seconds=float(os.environ.get("SUITIAO_TIMER_POLL_SECONDS", "30")),
+            secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),
+        )
