@@ -333,7 +333,12 @@ def _activities(data_dir: Path) -> dict[str, Activity]:
             if code in found:
                 raise f.fail("code", f"activity {code!r} is defined twice")
             found[code] = Activity(
-                code, f.text("zh"), f.text("en"), f.texts("data"), bool(raw.get("outcome")), contract
+                code,
+                f.text("zh"),
+                f.text("en"),
+                f.texts("data"),
+                bool(raw.get("outcome")),
+                contract,
             )
     return found
 

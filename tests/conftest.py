@@ -1,4 +1,4 @@
-"""Shared fixtures and the hypothesis profiles (`ci` by default in make test, `deep` for long runs)."""
+"""Shared fixtures and hypothesis profiles: `ci` in make test, `deep` for long runs."""
 
 from __future__ import annotations
 
