@@ -25,6 +25,7 @@ class Draft:
     activity: str
     data: dict[str, Any]
     at: datetime | None = None
+    system: bool = False  # emitted by the process itself (a script task or a timer), not a person
 
 
 @dataclass

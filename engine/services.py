@@ -22,6 +22,7 @@ from engine.bpmn.specs import TOP_LEVEL, SpecLibrary
 from engine.domain.errors import (
     CaseExists,
     CaseNotFound,
+    DomainError,
     InvalidTaskData,
     NotPermitted,
     TaskNotFound,
@@ -248,18 +249,32 @@ class Engine:
                 raise ConcurrentUpdate(
                     f"案件已被他人更新（当前版本 {step.stored.version}），请刷新后重试"
                 )
+            # A deadline that passed before this step (the worker has not swept yet) takes
+            # effect first, at its own instant and in the system's name, as it would have.
+            caught_up = self._catch_up(step, now)
             # The task list saved with the case names the waiting tasks; a bpmn id is accepted
             # too, for scripts and people who know the step but not its instance id.
             listed = step.stored.facts.get("tasks", [])
+            if caught_up:
+                listed = [
+                    self._task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)
+                ]
             wanted = next(
                 (t["task_id"] for t in listed if task_id in (t["task_id"], t["bpmn_id"])), None
             )
             task = runtime.ready_task(step.workflow, wanted) if wanted else None
+            if task is None and caught_up:
+                new = self._finish(step, SYSTEM, now)
+                self.store.update(new[0], step.stored.version, new[1], new[2])
+                raise TaskNotFound(
+                    f"期限已届满，系统已按规定处理；案件 {case_id} 已没有待办任务 {task_id}"
+                )
             if task is None:
                 raise TaskNotFound(f"案件 {case_id} 当前没有待办任务 {task_id}")
             form = form_for(task.bpmn_id)
             self._authorize(form.roles, form.org, step.stored, actor)
             ctx = self._context(step, now, task.data)
+            ctx.status = self._status(step)
             choice = form.choice(payload.get("action"))
             if not choice.available(ctx):
                 raise InvalidTaskData(f"当前不能执行“{choice.label_zh}”", field="action")
@@ -283,55 +298,74 @@ class Engine:
     # -- timers --------------------------------------------------------------------------------
 
     def fire_due(self, now: datetime | None = None, limit: int = 500) -> int:
-        """Fire every timer due by `now`, each at its own deadline and in deadline order.
+        """Fire every timer due by `now`, each at its own deadline, in deadline order across
+        all cases (a worker back from downtime replays the missed days as they happened).
 
-        Returns the number of cases stepped. A case another worker has just stepped is skipped
-        (its version moved on) and picked up on the next sweep if anything is still due.
+        Returns the number of cases stepped (after at most `limit` steps). A case another
+        worker has just stepped is skipped: its version moved on, what it fired is saved.
         """
         now = now or self.clock.now()
-        from engine.domain.errors import ConcurrentUpdate
-
-        stepped = 0
-        for case_id, _ in self.store.due_cases(now, limit):
+        steps = 0
+        stepped: set[str] = set()
+        skipped: set[str] = set()
+        while steps < limit:
+            due = [d for d in self.store.due_cases(now, len(skipped) + 2) if d[0] not in skipped]
+            if not due:
+                break
+            case_id = due[0][0]
+            # Only up to the next case's deadline: then that case's turn comes first.
+            until = min(now, due[1][1] + ONE_MICROSECOND) if len(due) > 1 else now
             try:
-                if self._fire_case(case_id, now):
-                    stepped += 1
-            except ConcurrentUpdate:
-                continue
-        return stepped
+                if self._fire_case(case_id, until):
+                    steps += 1
+                    stepped.add(case_id)
+                else:
+                    skipped.add(case_id)
+            except DomainError:  # stepped meanwhile by another worker, or closed
+                skipped.add(case_id)
+        return len(stepped)
 
-    def _fire_case(self, case_id: str, now: datetime) -> bool:
+    def _fire_case(self, case_id: str, until: datetime) -> bool:
         step = self._load(case_id)
         try:
-            fired = False
-            for _ in range(100):  # a case has a handful of timers; the bound guards a bug
-                due = [t for t in runtime.armed_timers(step.workflow) if t.due_at < now]
-                if not due:
-                    break
-                timer = due[0]
-                if step.status == "paused" and self._adjustable(step, timer) is not None:
-                    # The declared end of an appraisal pause: the period runs again from here.
-                    step.drafts.append(Draft("pause_ended", {"auto": True}, timer.due_at))
-                    step.status = lifecycle_apply(step.status, "pause_ended")
-                    self._rearm(step)
-                    fired = True
-                    continue
-                context = StepContext(stamp=timer.due_at)
-                with step_context(context):
-                    runtime.step(step.workflow, timer.due_at + ONE_MICROSECOND)
-                step.drafts.extend(_stamped(context, timer.due_at))
-                step.reminders.extend(context.reminders)
-                self._rearm(step)
-                fired = True
-            if not fired:
+            if not self._catch_up(step, until):
                 return False
-            new = self._finish(step, SYSTEM, now)
+            new = self._finish(step, SYSTEM, until)
             self.store.update(new[0], step.stored.version, new[1], new[2])
         except BaseException:
             self._forget(case_id)
             raise
         self._remember(new[0], step.workflow, step.history + new[1])
         return True
+
+    def _catch_up(self, step: _Step, until: datetime) -> bool:
+        """Fire the case's timers due before `until`, one by one, each at its own deadline."""
+        fired = False
+        for _ in range(100):  # a case has a handful of timers; the bound guards a bug
+            due = [t for t in runtime.armed_timers(step.workflow) if t.due_at < until]
+            if not due:
+                break
+            timer = due[0]
+            if self._status(step) == "paused" and self._adjustable(step, timer) is not None:
+                # The declared end of an appraisal pause: the period runs again from here.
+                step.drafts.append(Draft("pause_ended", {"auto": True}, timer.due_at, system=True))
+                self._rearm(step)
+                fired = True
+                continue
+            context = StepContext(stamp=timer.due_at)
+            with step_context(context):
+                runtime.step(step.workflow, timer.due_at + ONE_MICROSECOND)
+            step.drafts.extend(_stamped(context, timer.due_at))
+            step.reminders.extend(context.reminders)
+            self._rearm(step)
+            fired = True
+        return fired
+
+    def _status(self, step: _Step) -> str:
+        status = step.stored.status
+        for draft in sorted(step.drafts, key=lambda d: d.at or step.stored.updated_at):
+            status = lifecycle_apply(status, draft.activity)
+        return status
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -438,7 +472,6 @@ class Engine:
             if draft.activity == "case_closed":
                 outcome = draft.data.get("outcome")
                 closed_at = draft.at or now
-        automatic = {"case_closed", "mediation_timed_out"}  # a pause that ends by itself: SYSTEM
         sealed = chain(
             stored.id,
             stored.last_hash,
@@ -448,7 +481,7 @@ class Engine:
                     d.activity,
                     d.at or now,
                     d.data,
-                    *self._who(d, actor, automatic),
+                    *self._who(d, actor),
                 )
                 for d in drafts
             ],
@@ -487,10 +520,8 @@ class Engine:
             new.next_due = None
         return new, sealed, timers
 
-    def _who(
-        self, draft: Draft, actor: Actor, automatic: set[str]
-    ) -> tuple[str | None, str | None, str | None]:
-        if actor.role == "system" or draft.activity in automatic or draft.data.get("deemed"):
+    def _who(self, draft: Draft, actor: Actor) -> tuple[str | None, str | None, str | None]:
+        if actor.role == "system" or draft.system:
             return ("system", "system", None)
         return (actor.id, actor.role, actor.org or None)
 
@@ -546,7 +577,7 @@ class Engine:
 
 
 def _stamped(context: StepContext, at: datetime) -> list[Draft]:
-    return [Draft(d.activity, d.data, d.at or at) for d in context.drafts]
+    return [Draft(d.activity, d.data, d.at or at, system=True) for d in context.drafts]
 
 
 def _day(at: datetime) -> int:
