@@ -90,6 +90,16 @@ class CaseStore(Protocol):
 
     def next_due(self) -> datetime | None: ...
 
+    def claim_due(
+        self, now: datetime, worker: str, lease_seconds: float, exclude: frozenset[str]
+    ) -> tuple[str, datetime | None] | None:
+        """Lease the case with the earliest timer due before `now` that no other worker holds
+        (PostgreSQL: FOR UPDATE SKIP LOCKED). Returns (case id, the earliest due time among
+        the other due cases) or None when nothing is due."""
+        ...
+
+    def release(self, case_id: str, worker: str) -> None: ...
+
     def query(self, query: CaseQuery) -> list[StoredCase]: ...
 
     def count(self) -> int: ...

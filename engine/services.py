@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from engine.actions import CLERK, FORMS, JUDGE, MEDIATOR, Context, Effect, form_for, validate
 from engine.bpmn import runtime
@@ -148,6 +149,7 @@ class Engine:
         self._cache: OrderedDict[str, tuple[int, Any, list[CaseEvent]]] = OrderedDict()
         self._cache_size = cache_size
         self.reminders: list[tuple[str, Reminder]] = []  # handed to the notifier (issue 7)
+        self.worker = f"worker-{uuid4().hex[:12]}"
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -301,27 +303,30 @@ class Engine:
         """Fire every timer due by `now`, each at its own deadline, in deadline order across
         all cases (a worker back from downtime replays the missed days as they happened).
 
-        Returns the number of cases stepped (after at most `limit` steps). A case another
-        worker has just stepped is skipped: its version moved on, what it fired is saved.
+        Several workers may sweep one database: each leases the earliest due case nobody else
+        holds. Returns the number of cases stepped (after at most `limit` steps).
         """
         now = now or self.clock.now()
         steps = 0
         stepped: set[str] = set()
         skipped: set[str] = set()
         while steps < limit:
-            due = [d for d in self.store.due_cases(now, len(skipped) + 2) if d[0] not in skipped]
-            if not due:
+            claim = self.store.claim_due(now, self.worker, 60.0, frozenset(skipped))
+            if claim is None:
                 break
-            case_id = due[0][0]
+            case_id, next_other = claim
             # Only up to the next case's deadline: then that case's turn comes first.
-            until = min(now, due[1][1] + ONE_MICROSECOND) if len(due) > 1 else now
+            until = min(now, next_other + ONE_MICROSECOND) if next_other is not None else now
             try:
-                if self._fire_case(case_id, until):
-                    steps += 1
-                    stepped.add(case_id)
-                else:
-                    skipped.add(case_id)
+                fired = self._fire_case(case_id, until)
             except DomainError:  # stepped meanwhile by another worker, or closed
+                fired = False
+            finally:
+                self.store.release(case_id, self.worker)
+            if fired:
+                steps += 1
+                stepped.add(case_id)
+            else:
                 skipped.add(case_id)
         return len(stepped)
 

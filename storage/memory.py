@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from copy import deepcopy
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
@@ -21,7 +21,8 @@ class MemoryCaseStore:
         self._cases: dict[str, StoredCase] = {}
         self._events: dict[str, list[CaseEvent]] = {}
         self._timers: dict[str, list[Timer]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._leases: dict[str, tuple[str, datetime]] = {}
 
     def get(self, case_id: str) -> StoredCase | None:
         case = self._cases.get(case_id)
@@ -75,6 +76,28 @@ class MemoryCaseStore:
         due.sort(key=lambda item: (item[1], item[0]))
         return due[:limit]
 
+    def claim_due(
+        self, now: datetime, worker: str, lease_seconds: float, exclude: frozenset[str]
+    ) -> tuple[str, datetime | None] | None:
+        with self._lock:
+            due = [
+                (case_id, when)
+                for case_id, when in self.due_cases(now, len(self._timers))
+                if case_id not in exclude
+            ]
+            for case_id, _ in due:
+                holder = self._leases.get(case_id)
+                if holder is None or holder[1] <= now or holder[0] == worker:
+                    self._leases[case_id] = (worker, now + timedelta(seconds=lease_seconds))
+                    others = [when for other, when in due if other != case_id]
+                    return case_id, min(others, default=None)
+            return None
+
+    def release(self, case_id: str, worker: str) -> None:
+        with self._lock:
+            if self._leases.get(case_id, ("", now_utc()))[0] == worker:
+                del self._leases[case_id]
+
     def next_due(self) -> datetime | None:
         return min((t.due_at for ts in self._timers.values() for t in ts), default=None)
 
@@ -104,3 +127,7 @@ def _seq_clash(stored: Sequence[CaseEvent], new: Sequence[CaseEvent]) -> bool:
             return True
         seen.add(event.seq)
     return False
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -23,19 +23,22 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StoredCase, Timer
-from storage.tables import CaseRow, EventRow, TimerRow
+from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
 
 DEFAULT_URL = "sqlite:///suitiao.db"
 
 cases_t = CaseRow.__table__  # type: ignore[attr-defined]
 events_t = EventRow.__table__  # type: ignore[attr-defined]
 timers_t = TimerRow.__table__  # type: ignore[attr-defined]
+leases_t = TimerLeaseRow.__table__  # type: ignore[attr-defined]
 
 # Built once: composing SQLAlchemy statements per call cost more than the SQLite write itself.
 _GET = select(cases_t).where(cases_t.c.id == bindparam("b_id"))
@@ -245,6 +248,57 @@ class SqlCaseStore:
                     break
                 offset += batch
         return list(seen.items())
+
+    def claim_due(
+        self, now: datetime, worker: str, lease_seconds: float, exclude: frozenset[str]
+    ) -> tuple[str, datetime | None] | None:
+        now_ts = _ts(now)
+        pick = (
+            select(cases_t.c.id, cases_t.c.next_due_ts)
+            .where(cases_t.c.next_due_ts < now_ts)
+            .where(
+                ~select(leases_t.c.case_id)
+                .where(leases_t.c.case_id == cases_t.c.id, leases_t.c.until_ts > now_ts)
+                .exists()
+            )
+            .order_by(cases_t.c.next_due_ts, cases_t.c.id)
+            .limit(1)
+        )
+        if exclude:
+            pick = pick.where(cases_t.c.id.not_in(sorted(exclude)))
+        postgres = self.engine.dialect.name == "postgresql"
+        if postgres:
+            # Two workers never claim the same case: the row is locked while claimed and the
+            # other worker skips it instead of waiting.
+            pick = pick.with_for_update(of=cases_t, skip_locked=True)
+        upsert_insert = pg_insert if postgres else sqlite_insert
+        with self.engine.begin() as conn:
+            row = conn.execute(pick).first()
+            if row is None:
+                return None
+            lease = upsert_insert(leases_t).values(
+                case_id=row.id, worker=worker, until_ts=now_ts + lease_seconds
+            )
+            lease = lease.on_conflict_do_update(
+                index_elements=[leases_t.c.case_id],
+                set_={"worker": worker, "until_ts": now_ts + lease_seconds},
+                where=leases_t.c.until_ts <= now_ts,
+            )
+            if conn.execute(lease.returning(leases_t.c.case_id)).first() is None:
+                return None  # another worker took it a moment ago; the next sweep goes on
+            others = conn.execute(
+                select(cases_t.c.next_due_ts)
+                .where(cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id)
+                .order_by(cases_t.c.next_due_ts)
+                .limit(1)
+            ).scalar()
+        return row.id, _dt(others)
+
+    def release(self, case_id: str, worker: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(leases_t).where(leases_t.c.case_id == case_id, leases_t.c.worker == worker)
+            )
 
     def next_due(self) -> datetime | None:
         with self.engine.connect() as conn:

@@ -55,3 +55,14 @@ class TimerRow(SQLModel, table=True):
     task_id: str = Field(max_length=36)
     name: str = Field(max_length=100)
     due_ts: float
+
+
+class TimerLeaseRow(SQLModel, table=True):
+    """A worker's short claim on a case whose timers it is firing, so that several workers on
+    one database share the due cases instead of racing for the same one."""
+
+    __tablename__ = "timer_leases"
+
+    case_id: str = Field(primary_key=True, max_length=100)
+    worker: str = Field(max_length=64)
+    until_ts: float
