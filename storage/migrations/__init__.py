@@ -1,0 +1,1 @@
+"""Alembic migrations of the Suitiao schema (storage/migrations/versions)."""
