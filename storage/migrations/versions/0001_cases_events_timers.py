@@ -8,8 +8,8 @@ Create Date: 2026-11-28
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0001_cases_events_timers"
 down_revision = None
@@ -20,19 +20,19 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "cases",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("process_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("id", AutoString(length=100), nullable=False),
+        sa.Column("process_id", AutoString(length=64), nullable=False),
+        sa.Column("status", AutoString(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("court_org", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("mediator_org", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("court_org", AutoString(length=200), nullable=True),
+        sa.Column("mediator_org", AutoString(length=200), nullable=True),
+        sa.Column("outcome", AutoString(length=64), nullable=True),
         sa.Column("opened_ts", sa.Float(), nullable=False),
         sa.Column("updated_ts", sa.Float(), nullable=False),
         sa.Column("closed_ts", sa.Float(), nullable=True),
         sa.Column("next_due_ts", sa.Float(), nullable=True),
         sa.Column("last_seq", sa.Integer(), nullable=False),
-        sa.Column("last_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("last_hash", AutoString(length=64), nullable=False),
         sa.Column("facts", sa.Text(), nullable=False),
         sa.Column("workflow", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -47,17 +47,17 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("case_id", AutoString(length=100), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("activity", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("activity", AutoString(length=64), nullable=False),
+        sa.Column("at", AutoString(length=40), nullable=False),
         sa.Column("ts", sa.Float(), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("org", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("actor", AutoString(length=100), nullable=True),
+        sa.Column("role", AutoString(length=32), nullable=True),
+        sa.Column("org", AutoString(length=200), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("prev_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("prev_hash", AutoString(length=64), nullable=False),
+        sa.Column("hash", AutoString(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
     )
@@ -67,9 +67,9 @@ def upgrade() -> None:
     op.create_table(
         "timers",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("case_id", AutoString(length=100), nullable=False),
+        sa.Column("task_id", AutoString(length=36), nullable=False),
+        sa.Column("name", AutoString(length=100), nullable=False),
         sa.Column("due_ts", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )

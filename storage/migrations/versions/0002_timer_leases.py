@@ -8,8 +8,8 @@ Create Date: 2026-11-28
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0002_timer_leases"
 down_revision = "0001_cases_events_timers"
@@ -20,8 +20,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "timer_leases",
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=100), nullable=False),
+        sa.Column("worker", AutoString(length=64), nullable=False),
         sa.Column("until_ts", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("case_id"),
     )
