@@ -7,19 +7,31 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
+from api.rule_output import due_dict, rule_dict
 from standard_rules.audit import audit
 from standard_rules.errors import StandardRulesError
-from standard_rules.eventlog import Event, InputError, parse_jsonl, parse_timestamp
+from standard_rules.eventlog import (
+    Event,
+    InputError,
+    parse_datetime,
+    parse_jsonl,
+    parse_timestamp,
+)
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import RulePack, load_pack
 
+if TYPE_CHECKING:
+    from storage.accounts import AccountStore
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# storage.accounts.ROLES, repeated so that `suitiao deadline` does not load SQLAlchemy.
+ROLES = ("court_clerk", "mediator", "judge", "auditor", "admin")
 
 
 class UsageError(Exception):
@@ -63,17 +75,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
     due = calendar.due(args.start, args.days, args.unit)
     if args.json:
-        document = {
-            "from": due.start.isoformat(),
-            "days": due.days,
-            "unit": due.unit.value,
-            "due": due.due.isoformat(),
-            "provisional": due.provisional,
-            "skipped": [s.day.isoformat() for s in due.skipped],
-            "calendar": due.calendar,
-            "explanation": due.explain_zh(),
-            "explanation_en": due.explain_en(),
-        }
+        document = due_dict(due)
         sys.stdout.write(orjson.dumps(document).decode() + "\n")
     else:
         sys.stdout.write(due.due.isoformat() + "\n")
@@ -86,37 +88,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     pack = _pack(args)
     if args.json:
-        items = []
-        for rule in pack.rules.values():
-            items.append(
-                {
-                    "id": rule.id,
-                    "title_zh": rule.title_zh,
-                    "title_en": rule.title_en,
-                    "kind": list(rule.kinds),
-                    "parameters": [
-                        {
-                            "name": p.name,
-                            "days": p.days,
-                            "months": p.months,
-                            "years": p.years,
-                            "unit": p.unit.value,
-                            "from": p.start,
-                            "until": list(p.until),
-                            "when": dict(p.when),
-                            "adjust": sorted(p.adjust),
-                            "target": p.target,
-                            "overridden_by": p.overridden_by or None,
-                        }
-                        for p in rule.periods
-                    ],
-                    "source": rule.source,
-                    "confidence": rule.confidence,
-                    "outcomes": list(rule.outcomes),
-                    "checked": rule.check.type if rule.check else None,
-                    "rule_pack": pack.stamp,
-                }
-            )
+        items = [rule_dict(rule, pack) for rule in pack.rules.values()]
         sys.stdout.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")
         return EXIT_OK
     sys.stdout.write(f"规则包 {pack.stamp} · {len(pack.rules)} 条\n")
@@ -157,7 +129,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.as_of is not None:
         if parse_timestamp(args.as_of) is None:
             raise UsageError(f"--as-of must be RFC 3339 with an offset, got {args.as_of!r}")
-        as_of = datetime.fromisoformat(args.as_of)
+        as_of = parse_datetime(args.as_of)
     if args.format not in ("text", "json"):
         raise UsageError(f"--format {args.format} is not available yet (text, json)")
     paths = [Path(p) for p in args.logs]
@@ -183,11 +155,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from api.bootstrap import build_engine
-    from api.demo import DemoClock, populate
+    from api.demo import DemoClock, add_demo_users, populate
     from engine.services import SystemClock
 
     clock = DemoClock(SystemClock().now())
     engine = build_engine(clock=clock)
+    users = add_demo_users(_accounts(engine))
+    if users:
+        sys.stdout.write(f"已创建示例用户：{'、'.join(users)}（密码见 README.md）。\n")
     if args.if_empty and engine.store.count() > 0:
         sys.stdout.write(f"数据库已有 {engine.store.count()} 件案件，跳过示例数据。\n")
         return EXIT_OK
@@ -261,6 +236,69 @@ def cmd_verify(_args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+def _accounts(engine: object | None = None) -> AccountStore:
+    from storage.accounts import AccountStore
+
+    if engine is None:
+        from api.bootstrap import build_engine
+
+        engine = build_engine()
+    store = getattr(engine, "store", None)
+    return AccountStore(getattr(store, "engine", None))  # type: ignore[arg-type]
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("密码: ")
+        if getpass.getpass("再次输入: ") != password:
+            raise UsageError("the two passwords differ")
+    else:
+        raise UsageError("give the password on standard input with --password-stdin")
+    if len(password) < 8:
+        raise UsageError("the password must have at least 8 characters")
+    return password
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from api.security import hash_password
+    from storage.accounts import AccountExists
+
+    accounts = _accounts()
+    if args.action == "list":
+        for a in accounts.users():
+            state = "" if a.active else " (inactive)"
+            sys.stdout.write(f"{a.id}\t{a.role}\t{a.org}\t{a.scope}\t{a.name}{state}\n")
+        return EXIT_OK
+    if args.action == "key":
+        if not args.role or not args.org:
+            raise UsageError("user key needs --role and --org")
+        _, secret = accounts.add_key(name=args.username, role=args.role, org=args.org)
+        sys.stdout.write(secret + "\n")
+        return EXIT_OK
+    if not args.role or not args.org:
+        raise UsageError("user add needs --role and --org")
+    if len(args.username) < 2 or len(args.username) > 64:
+        raise UsageError("the user name must have 2 to 64 characters")
+    password = _read_password(args)
+    try:
+        accounts.add_user(
+            username=args.username,
+            password_hash=hash_password(password),
+            role=args.role,
+            org=args.org,
+            display_name=args.name or "",
+            scope=args.scope,
+        )
+    except AccountExists:
+        raise UsageError(f"user {args.username} exists already") from None
+    sys.stdout.write(f"created {args.username} ({args.role}, {args.org})\n")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -318,6 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check hash chains and case/event/timer consistency")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("user", help="add or list API users; make API keys")
+    p.add_argument("action", choices=["add", "list", "key"])
+    p.add_argument("username", nargs="?", default="", help="user name (or the key's name)")
+    p.add_argument("--role", choices=list(ROLES))
+    p.add_argument("--org", help="the organisation, e.g. 临海市人民法院")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--scope", choices=["org", "province"], default="org")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_user)
 
     p = sub.add_parser("serve", help="serve the web application and its timer worker")
     p.add_argument("--host", default="127.0.0.1")

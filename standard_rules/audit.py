@@ -6,14 +6,18 @@ and the command line all call the same function, on a million events as on one c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from operator import attrgetter
 
-from standard_rules.deadlines import case_conditions, reckon
-from standard_rules.eventlog import Event, InputError, shanghai_day
+from standard_rules.deadlines import Reckoning, reckon_fields
+from standard_rules.errors import CalendarError
+from standard_rules.eventlog import Event, InputError, parse_date, parse_datetime, shanghai_day
 from standard_rules.legal_calendar import LegalCalendar
-from standard_rules.pack import Period, Rule, RulePack
+from standard_rules.pack import Check, Period, Rule, RulePack
 
 SHANGHAI = timezone(timedelta(hours=8))
 KIND_ZH = {"late": "逾期", "missing": "缺失", "order": "顺序错误", "invalid": "无效"}
@@ -78,7 +82,11 @@ class Checker:
             if check is None:
                 continue
             if check.type == "deadline":
-                periods = [p for p in rule.periods if p.days is not None]
+                periods = [
+                    p
+                    for p in rule.periods
+                    if p.days is not None and (not check.periods or p.name in check.periods)
+                ]
                 self.deadline_rules.append((rule, periods))
             elif check.type == "precedes":
                 self.precedes.append(rule)
@@ -88,6 +96,18 @@ class Checker:
                 self.supported.append(rule)
         self.triggers = frozenset(p.start for _, ps in self.deadline_rules for p in ps)
         self.mediation_outcomes = pack.mediation_outcomes
+        # (rule, period, check) in pack order, so findings come out in the same order always.
+        self._plan: list[tuple[Rule, Period, Check]] = [
+            (rule, period, rule.check)
+            for rule, periods in self.deadline_rules
+            for period in periods
+            if rule.check is not None
+        ]
+        # Memos for one audit: a period's due date from a start day, and whether a period
+        # applies to a case in a given mode / procedure / channel (a handful of combinations).
+        self._due: dict[tuple[int, int], int] = {}
+        self._applies: dict[tuple[int, str | None, str | None, str | None], bool] = {}
+        self._dates: dict[str, int | None] = {}
 
     # -- one case ----------------------------------------------------------------------------
 
@@ -95,41 +115,113 @@ class Checker:
         """Findings for one case; `events` in case order (by time, ties by file order)."""
         at: dict[str, list[int]] = {}
         for index, event in enumerate(events):
-            at.setdefault(event.activity, []).append(index)
+            indices = at.get(event.activity)
+            if indices is None:
+                at[event.activity] = [index]
+            else:
+                indices.append(index)
         findings: list[Finding] = []
-        for rule, periods in self.deadline_rules:
-            for period in periods:
-                for trigger in at.get(period.start, ()):
-                    self._deadline(rule, period, events, trigger, as_of_day, at, findings)
-        for rule in self.precedes:
-            self._precedes(rule, events, at, findings)
-        for rule in self.reported:
-            self._reported(rule, events, at, findings)
-        for rule in self.supported:
-            self._supported(rule, events, at, findings)
+        conditions: dict[int, dict[str, str | None]] = {}
+        for slot, (rule, period, check) in enumerate(self._plan):
+            triggers = at.get(period.start)
+            if triggers is None:
+                continue
+            for trigger in triggers:
+                if period.when and not self._period_applies(
+                    slot, period, events, at, trigger, conditions
+                ):
+                    continue
+                self._deadline(slot, rule, period, check, events, trigger, as_of_day, at, findings)
+        if self.precedes:
+            for rule in self.precedes:
+                self._precedes(rule, events, at, findings)
+        if "case_closed" in at:  # both of these look at how a case was closed
+            for rule in self.reported:
+                self._reported(rule, events, at, findings)
+            for rule in self.supported:
+                self._supported(rule, events, at, findings)
         return findings
+
+    def _period_applies(
+        self,
+        slot: int,
+        period: Period,
+        events: Sequence[Event],
+        at: Mapping[str, list[int]],
+        trigger: int,
+        conditions: dict[int, dict[str, str | None]],
+    ) -> bool:
+        """period.applies() to the case as known at events[trigger] (case_conditions)."""
+        known = conditions.get(trigger)
+        if known is None:
+            known = conditions[trigger] = _conditions(events, at, trigger)
+        key = (slot, known["mode"], known["procedure"], known["channel"])
+        try:
+            answer = self._applies.get(key)
+        except TypeError:  # a data value that is not text (a list, say): nothing to remember
+            return period.applies(known)
+        if answer is None:
+            answer = self._applies[key] = period.applies(known)
+        return answer
+
+    def _start_day(self, period: Period, event: Event) -> int | None:
+        """The day in the start event's data that a period counts from (start_day), if any."""
+        value = event.data.get(period.from_field or "")
+        if type(value) is not str:
+            return parse_date(value)
+        try:
+            return self._dates[value]
+        except KeyError:
+            day = parse_date(value)
+            if len(self._dates) < 100_000:
+                self._dates[value] = day
+            return day
 
     def _deadline(
         self,
+        slot: int,
         rule: Rule,
         period: Period,
+        check: Check,
         events: Sequence[Event],
         trigger: int,
         as_of_day: int,
         at: Mapping[str, list[int]],
         findings: list[Finding],
     ) -> None:
-        if period.when and not period.applies(case_conditions(events, trigger)):
-            return
-        check = rule.check
-        assert check is not None  # noqa: S101 - deadline_rules only holds checked rules
-        result = reckon(period, self.calendar, events, trigger)
-        start_event = events[trigger]
-        if result.satisfied_at is not None:
-            done = events[result.satisfied_at]
-            if result.due is not None and done.day > result.due:
-                findings.append(self._late(rule, period, start_event, done, result.due, result))
+        if period.adjust or period.days is None:
+            result = reckon_fields(period, self.calendar, events, trigger)
+        else:
+            # reckon() for a period that nothing moves: the first event that ends it, and the due
+            # date from the start day (remembered: a log has a few hundred distinct days).
+            start = self._start_day(period, events[trigger]) if period.from_field else None
+            if start is None:
+                start = events[trigger].day
+            due_key = (slot, start)
+            due_day = self._due.get(due_key)
+            if due_day is None:
+                due_day = self._due[due_key] = self.calendar.due_ordinal(
+                    start, period.days, period.unit
+                )
+            until, cancelled_by = period.until, period.cancelled_by
+            result = (due_day, start, None, False, None, 0, False, None)
+            for index in range(trigger + 1, len(events)):
+                activity = events[index].activity
+                if activity in until:
+                    result = (due_day, start, index, False, None, 0, False, None)
+                    break
+                if activity in cancelled_by:
+                    result = (due_day, start, None, False, None, 0, False, index)
+                    break
+        due, satisfied_at, cancelled_at = result[0], result[2], result[7]
+        if satisfied_at is not None:
+            done = events[satisfied_at]
+            if due is not None and done.day > due:
+                findings.append(
+                    self._late(rule, period, events[trigger], done, due, Reckoning(*result))
+                )
             if check.require_field and done.data.get(check.require_field) != check.require_value:
+                start_event = events[trigger]
                 findings.append(
                     Finding(
                         case=done.case,
@@ -145,13 +237,13 @@ class Checker:
                     )
                 )
             return
-        if not check.missing or result.due is None or result.cancelled_at is not None:
+        if not check.missing or due is None or cancelled_at is not None:
             return
         closes = at.get("case_closed")
-        if closes and any(c > trigger and events[c].day <= result.due for c in closes):
+        if closes and any(c > trigger and events[c].day <= due for c in closes):
             return  # the case ended inside the period: nothing was left owing
-        if as_of_day > result.due:
-            findings.append(self._missing(rule, period, start_event, result.due, result))
+        if as_of_day > due:
+            findings.append(self._missing(rule, period, events[trigger], due, Reckoning(*result)))
 
     def _explain(self, period: Period, start: int, due: int, pause_days: int, fixed: bool) -> str:
         if period.days is None:
@@ -164,11 +256,8 @@ class Checker:
         return text
 
     def _late(
-        self, rule: Rule, period: Period, start: Event, done: Event, due: int, result: object
+        self, rule: Rule, period: Period, start: Event, done: Event, due: int, result: Reckoning
     ) -> Finding:
-        from standard_rules.deadlines import Reckoning
-
-        assert isinstance(result, Reckoning)  # noqa: S101
         due_date = date.fromordinal(due)
         return Finding(
             case=done.case,
@@ -187,11 +276,8 @@ class Checker:
         )
 
     def _missing(
-        self, rule: Rule, period: Period, start: Event, due: int, result: object
+        self, rule: Rule, period: Period, start: Event, due: int, result: Reckoning
     ) -> Finding:
-        from standard_rules.deadlines import Reckoning
-
-        assert isinstance(result, Reckoning)  # noqa: S101
         due_date = date.fromordinal(due)
         wanted = " / ".join(period.until)
         return Finding(
@@ -219,7 +305,10 @@ class Checker:
         check = rule.check
         assert check is not None  # noqa: S101
         for index in at.get(check.activity, ()):
-            earlier = [i for code in check.requires for i in at.get(code, ()) if i < index]
+            # each list of indices is in ascending order: its first is the earliest
+            earlier = [
+                code for code in check.requires if (seen := at.get(code)) and seen[0] < index
+            ]
             if not earlier:
                 event = events[index]
                 findings.append(
@@ -257,8 +346,10 @@ class Checker:
             last = before[-1]
             outcome = events[last]
             accepted = set(check.report)
-            conditions = case_conditions(events, last)
-            if outcome.activity == "agreement_signed" and conditions["mode"] == "pre_filing":
+            if (
+                outcome.activity == "agreement_signed"
+                and _conditions(events, at, last)["mode"] == "pre_filing"
+            ):
                 accepted |= set(check.pre_filing_agreement)
             if any(last < i < close for code in accepted for i in at.get(code, ())):
                 continue
@@ -293,7 +384,10 @@ class Checker:
             if outcome is None:
                 problem = f"结案结果 {code!r} 不是已知结果代码"
             else:
-                missing = [a for a in outcome.requires if not any(i < close for i in at.get(a, ()))]
+                # each list of indices is in ascending order: its first is the earliest
+                missing = [
+                    a for a in outcome.requires if not (seen := at.get(a)) or seen[0] >= close
+                ]
                 if missing:
                     problem = f"结案结果 {code} 缺少在先事件 {' / '.join(missing)}"
                 elif outcome.where:
@@ -321,6 +415,30 @@ class Checker:
                 )
 
 
+def _conditions(
+    events: Sequence[Event], at: Mapping[str, list[int]], before: int
+) -> dict[str, str | None]:
+    """case_conditions(events, before), read through the case's index of activities."""
+    found: dict[str, str | None] = {"mode": None, "procedure": None, "channel": None}
+    for index in at.get("referred", ()):
+        if index > before:
+            break
+        data = events[index].data
+        found["mode"] = data.get("mode")
+        found["procedure"] = data.get("procedure")
+    for index in at.get("dispute_received", ()):
+        if index > before:
+            break
+        channel = events[index].data.get("channel")
+        if channel:
+            found["channel"] = channel
+    return found
+
+
+_TIME = attrgetter("ts")
+_TIME_THEN_FILE_ORDER = attrgetter("ts", "seq")
+
+
 def group_cases(events: Iterable[Event]) -> dict[str, list[Event]]:
     """Events by case, each case in order of time, ties in file order."""
     cases: dict[str, list[Event]] = {}
@@ -331,8 +449,37 @@ def group_cases(events: Iterable[Event]) -> dict[str, list[Event]]:
         else:
             bucket.append(event)
     for bucket in cases.values():
-        bucket.sort(key=lambda e: (e.ts, e.seq))
+        if len(bucket) > 1:
+            bucket.sort(key=_TIME_THEN_FILE_ORDER)
     return cases
+
+
+def _unreckonable(events: Sequence[Event], exc: CalendarError) -> InputError:
+    """An input error for a case whose dates cannot be reckoned, at its outlying event."""
+    culprit = events[-1]
+    if len(events) > 1 and events[1].day - events[0].day > events[-1].day - events[-2].day:
+        culprit = events[0]
+    return InputError(
+        culprit.source, culprit.line, f"case {culprit.case!r} could not be audited: {exc}"
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the checker runs.
+
+    The audit builds no reference cycles (everything it makes is freed by reference counting),
+    but with a million events alive every collection it triggers walks all of them for
+    nothing. Only the checker's own code runs inside; the previous state is restored.
+    """
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def audit(
@@ -342,27 +489,38 @@ def audit(
     as_of: datetime | None = None,
 ) -> AuditResult:
     """Audit a whole log. `as_of` defaults to the latest event (contract/CLI.md)."""
+    items = events if isinstance(events, list) else list(events)  # runs the caller's iterator
     errors: list[InputError] = []
-    good: list[Event] = []
-    for item in events:
-        if isinstance(item, InputError):
-            errors.append(item)
-        else:
-            good.append(item)
-    cases = group_cases(good)
-    if as_of is None:
-        latest = max(good, key=lambda e: e.ts, default=None)
-        as_of = (
-            datetime.fromisoformat(latest.at)
-            if latest is not None
-            else datetime.now(SHANGHAI).replace(microsecond=0)
-        )
-    as_of_day = shanghai_day(as_of.timestamp())
-    checker = Checker(pack, calendar)
-    findings: list[Finding] = []
-    for case_events in cases.values():
-        findings.extend(checker.check_case(case_events, as_of_day))
-    findings.sort(key=Finding.sort_key)
+    with _collector_paused():
+        good: list[Event] = []
+        for item in items:
+            if isinstance(item, InputError):
+                errors.append(item)
+            else:
+                good.append(item)
+        cases = group_cases(good)
+        if as_of is None:
+            latest = max(good, key=_TIME, default=None)
+            as_of = (
+                (parse_datetime(latest.at) or datetime.fromisoformat(latest.at))
+                if latest is not None
+                else datetime.now(SHANGHAI).replace(microsecond=0)
+            )
+        as_of_day = shanghai_day(as_of.timestamp())
+        checker = Checker(pack, calendar)
+        findings: list[Finding] = []
+        check_case = checker.check_case
+        for case_events in cases.values():
+            try:
+                found = check_case(case_events, as_of_day)
+            except CalendarError as exc:
+                # A date the legal calendar cannot reckon (a year typed 2199, say) spoils its own
+                # case only: reported like a bad line, and the other cases are still audited.
+                errors.append(_unreckonable(case_events, exc))
+                continue
+            if found:
+                findings.extend(found)
+        findings.sort(key=Finding.sort_key)
     return AuditResult(
         cases=len(cases),
         events=len(good),

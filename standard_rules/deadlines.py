@@ -54,6 +54,11 @@ def start_day(period: Period, event: DatedEvent) -> int:
     return event.day
 
 
+# The fields of a Reckoning as a plain tuple, in its order: the audit reckons hundreds of
+# thousands of periods and only builds a Reckoning for the few that become findings.
+ReckoningFields = tuple[int | None, int, int | None, bool, int | None, int, bool, int | None]
+
+
 def reckon(
     period: Period,
     calendar: LegalCalendar,
@@ -66,29 +71,44 @@ def reckon(
     lengthened last day); an extension dated on or before the due date replaces it with `until`
     (as given, no 顺延) or lifts it. Events after the due date change nothing.
     """
+    return Reckoning(*reckon_fields(period, calendar, events, trigger))
+
+
+def reckon_fields(
+    period: Period,
+    calendar: LegalCalendar,
+    events: Sequence[DatedEvent],
+    trigger: int,
+) -> ReckoningFields:
+    """reckon() as the tuple of Reckoning's fields (due, start, satisfied_at, paused,
+    extended_until, pause_days, open_ended, cancelled_at)."""
     if period.days is None:
         raise ValueError(f"period {period.name} is not counted in days")
     start = start_day(period, events[trigger])
     nominal = start + period.days
     due: int | None = calendar.due_ordinal(start, period.days, period.unit)
+    until = period.until
+    cancelled_by = period.cancelled_by
+    adjusts = period.adjust
+    if not adjusts:
+        for index in range(trigger + 1, len(events)):
+            activity = events[index].activity
+            if activity in until:
+                return (due, start, index, False, None, 0, False, None)
+            if activity in cancelled_by:
+                return (due, start, None, False, None, 0, False, index)
+        return (due, start, None, False, None, 0, False, None)
     fixed: int | None = None
     paused_on: int | None = None
     pause_days = 0
     open_ended = False
-    adjusts = period.adjust
-    until = period.until
-    cancelled_by = period.cancelled_by
     for index in range(trigger + 1, len(events)):
         event = events[index]
         activity = event.activity
         if activity in until:
-            return Reckoning(
-                due, start, index, paused_on is not None, fixed, pause_days, open_ended
-            )
+            return (due, start, index, paused_on is not None, fixed, pause_days, open_ended, None)
         if activity in cancelled_by:
-            return Reckoning(due, start, None, False, fixed, pause_days, open_ended, index)
-        if not adjusts:
-            continue
+            return (due, start, None, False, fixed, pause_days, open_ended, index)
         if activity == "pause_started" and "pause" in adjusts:
             if paused_on is None and (due is None or event.day <= due):
                 paused_on = event.day
@@ -117,15 +137,8 @@ def reckon(
                 open_ended, due = True, None
             else:
                 fixed = due = new_until
-    return Reckoning(
-        None if paused_on is not None else due,
-        start,
-        None,
-        paused_on is not None,
-        fixed,
-        pause_days,
-        open_ended,
-    )
+    paused = paused_on is not None
+    return (None if paused else due, start, None, paused, fixed, pause_days, open_ended, None)
 
 
 def case_conditions(events: Sequence[DatedEvent], before: int) -> dict[str, str | None]:
