@@ -294,12 +294,12 @@ class SqlCaseStore:
             )
             if conn.execute(lease.returning(leases_t.c.case_id)).first() is None:
                 return None  # another worker took it a moment ago; the next sweep goes on
-            others = conn.execute(
-                select(cases_t.c.next_due_ts)
-                .where(cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id)
-                .order_by(cases_t.c.next_due_ts)
-                .limit(1)
-            ).scalar()
+            others_due = select(cases_t.c.next_due_ts).where(
+                cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id
+            )
+            if exclude:  # a case the worker passed over must not bound the others
+                others_due = others_due.where(cases_t.c.id.not_in(sorted(exclude)))
+            others = conn.execute(others_due.order_by(cases_t.c.next_due_ts).limit(1)).scalar()
         return row.id, _dt(others)
 
     def release(self, case_id: str, worker: str) -> None:
