@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.domain.errors import DomainError
 from engine.services import Actor, Engine, TaskView
+from storage.accounts import AccountExists, AccountStore
 
 SHANGHAI = timezone(timedelta(hours=8))
 COURTS = ("临海市人民法院", "天台县人民法院")
@@ -95,6 +96,7 @@ def _payload(rng: random.Random, task: TaskView, choice: str, today: str) -> dic
         payload["amount"] = rng.choice([800, 1299, 2600, 4500, 6800, 12000, 23800])
     if choice == "apply":
         payload["joint"] = True
+        payload["court"] = rng.choice(COURTS)  # used for complaint agreements (R41)
     return payload
 
 
@@ -195,3 +197,37 @@ def _open(engine: Engine, rng: random.Random, n: int, at: datetime) -> str:
         actor = Actor("demo-mediator", "mediator", cpa)
     engine.open_case(process_id=process, case_id=case_id, actor=actor, facts=facts)
     return case_id
+
+
+# One user per role for trying the API and the pages (README.md lists them). Demo only: the
+# passwords are public, so a real deployment creates its own users with `suitiao user add`.
+DEMO_USERS = (
+    ("clerk", "clerk-demo", "court_clerk", COURTS[0], "org", "立案庭 王书记员"),
+    ("judge", "judge-demo", "judge", COURTS[0], "org", "李法官"),
+    ("mediator", "mediator-demo", "mediator", CPAS[0], "org", "陈调解员"),
+    ("auditor", "auditor-demo", "auditor", "浙江省消保委", "province", "省消保委 审计员"),
+    ("admin", "admin-demo", "admin", "浙江省消保委", "org", "系统管理员"),
+)
+
+
+def add_demo_users(accounts: AccountStore) -> list[str]:
+    """Create the demo users that do not exist yet; returns the names created."""
+    from api.security import hash_password
+
+    created = []
+    for username, password, role, org, scope, name in DEMO_USERS:
+        if accounts.user(username) is not None:
+            continue
+        try:
+            accounts.add_user(
+                username=username,
+                password_hash=hash_password(password),
+                role=role,
+                org=org,
+                display_name=name,
+                scope=scope,
+            )
+        except AccountExists:
+            continue
+        created.append(username)
+    return created

@@ -38,6 +38,7 @@ class Context:
     status: str
     data: Mapping[str, Any]
     seen: frozenset[str]  # activities already in the case's log
+    due: date | None = None  # the waiting task's legal deadline, if it has one
 
     @property
     def mode(self) -> str | None:
@@ -175,6 +176,11 @@ def _refer(form: dict[str, Any], ctx: Context) -> Effect:
 
 def _agree(form: dict[str, Any], ctx: Context) -> Effect:
     effective = form.get("effective_on", ctx.today.isoformat())
+    # An agreement cannot take effect before the mediation that produced it began (received
+    # for a referral, accepted for a complaint); an earlier date would start R40's 30 days early.
+    began = max(str(ctx.data.get(k) or "") for k in ("received_on", "accepted_on"))
+    if began and effective < began:
+        raise InvalidTaskData(f"协议生效日期不能早于调解开始（{began}）", field="effective_on")
     events: list[tuple[str, dict[str, Any]]] = [
         ("agreement_signed", {"amount": form["amount"], "effective_on": effective})
     ]
@@ -192,11 +198,24 @@ def _agree(form: dict[str, Any], ctx: Context) -> Effect:
 def _apply_confirmation(form: dict[str, Any], ctx: Context) -> Effect:
     if form.get("joint") is not True:
         raise InvalidTaskData("司法确认须由双方当事人共同申请（R40）", field="joint")
-    return _events(
+    effect = _events(
         ("confirmation_applied", {"joint": True}),
         follow_up="applied",
         applied_on=ctx.today.isoformat(),
     )
+    if not ctx.referred:
+        # A complaint agreement goes to a court the parties choose (R41); its judges decide.
+        if not form.get("court"):
+            raise InvalidTaskData("请填写受理司法确认申请的法院（R41）", field="court")
+        effect.facts["court_org"] = form["court"]
+    return effect
+
+
+def _extend(form: dict[str, Any], ctx: Context) -> Effect:
+    # Parties may agree to extend the period (TYTJ Art. 27), not to cut it short.
+    if ctx.due is not None and date.fromisoformat(form["until"]) <= ctx.due:
+        raise InvalidTaskData(f"延长后的期限须晚于当前期限（{ctx.due}）", field="until")
+    return _events(("extension_agreed", {"until": form["until"]}))
 
 
 def _not_paused(ctx: Context) -> bool:
@@ -367,7 +386,7 @@ _form(
             Choice(
                 "extend",
                 "双方同意延长调解期限",
-                lambda f, c: _events(("extension_agreed", {"until": f["until"]})),
+                _extend,
                 (Field("until", "延长至", "date", future=True),),
                 available=_not_paused,
             ),
@@ -415,7 +434,7 @@ _form(
     TaskForm(
         "agreement_follow_up",
         "协议履行或申请司法确认",
-        frozenset({MEDIATOR, CLERK}),
+        frozenset({MEDIATOR}),
         (
             Choice(
                 "performed",
@@ -429,7 +448,10 @@ _form(
                 "apply",
                 "双方共同申请司法确认",
                 _apply_confirmation,
-                (Field("joint", "双方共同申请", "bool"),),
+                (
+                    Field("joint", "双方共同申请", "bool"),
+                    Field("court", "受理法院（投诉调解案件）", "org", required=False),
+                ),
             ),
         ),
         org="mediator",

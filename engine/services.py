@@ -8,6 +8,7 @@ step costs the engine and one write, not a parse of the whole document.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,7 @@ from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
 
 ONE_MICROSECOND = timedelta(microseconds=1)
+log = logging.getLogger("suitiao.engine")
 INITIAL_DATA = {
     "consent": "", "receipt": "", "acceptance": "", "mediation_result": "", "registration": "",
     "follow_up": "", "court_acceptance": "", "ruling": "", "review": "", "intake": "",
@@ -277,6 +279,8 @@ class Engine:
             self._authorize(form.roles, form.org, step.stored, actor)
             ctx = self._context(step, now, task.data)
             ctx.status = self._status(step)
+            deadline = runtime.task_deadline(step.workflow, task.task_id, form.timers)
+            ctx.due = shanghai_date(deadline) if deadline is not None else None
             choice = form.choice(payload.get("action"))
             if not choice.available(ctx):
                 raise InvalidTaskData(f"当前不能执行“{choice.label_zh}”", field="action")
@@ -320,6 +324,11 @@ class Engine:
             try:
                 fired = self._fire_case(case_id, until)
             except DomainError:  # stepped meanwhile by another worker, or closed
+                fired = False
+            except Exception:
+                # One unreadable case must not stop every other deadline: log it, pass it over
+                # in this sweep (it stays due, so `suitiao verify` and the next sweep see it).
+                log.exception("timers of case %s could not be fired", case_id)
                 fired = False
             finally:
                 self.store.release(case_id, self.worker)
@@ -513,6 +522,7 @@ class Engine:
             updated_at=now,
             workflow=self.serializer.serialize_json(step.workflow).encode(),
             mediator_org=step.facts.get("mediator_org", stored.mediator_org),
+            court_org=step.facts.get("court_org", stored.court_org),
             outcome=outcome,
             closed_at=closed_at,
             facts=facts,
