@@ -1,0 +1,43 @@
+"""`make bench` / `python -m bench`: run every benchmark in its quick mode, or one by name.
+
+    python -m bench                 # all, quick
+    python -m bench engine --full   # one, as configured for the results table
+
+Results and how they were measured are in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+QUICK = {
+    "deadlines": [],
+    "audit": ["--events", "200000", "--repeat", "1"],
+    "engine": ["--quick"],
+    "timer_sweep": ["--quick"],
+    "workers": ["--quick"],
+    "api": ["--quick"],
+}
+
+
+def main(argv: list[str]) -> int:
+    full = "--full" in argv
+    names = [a for a in argv if not a.startswith("--")] or list(QUICK)
+    status = 0
+    for name in names:
+        script = HERE / f"bench_{name}.py"
+        if not script.exists():
+            sys.stderr.write(f"no benchmark named {name!r} (have: {', '.join(QUICK)})\n")
+            return 2
+        args = [] if full else QUICK.get(name, [])
+        sys.stdout.write(f"\n## {name}\n\n")
+        sys.stdout.flush()
+        status |= subprocess.call([sys.executable, str(script), *args])  # noqa: S603
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
