@@ -6,29 +6,71 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
+from api import errors
 from api.bootstrap import build_engine
+from api.http import auth, cases, feeds, reference
+from api.http.deps import Services
+from api.http.middleware import Authenticate, LimitBody
+from api.security import Tokens, load_secret
 from api.settings import Settings
 from engine.services import Engine
+from storage.accounts import AccountStore
+from storage.idempotency import IdempotencyStore
+from storage.scoped import ScopedReads
+
+DESCRIPTION = """诉调对接工作流引擎（DB33/T 2561-2022）。
+
+登录：`POST /auth/token`（OAuth2 密码模式）取得 15 分钟有效的 Bearer 令牌；系统对接用
+`X-API-Key`。每个用户属于一个单位，只能看到交给本单位或由本单位移交的案件；其他单位的案件
+一律答 404。审计员只读，身份证号和电话号码对其打码。
+
+写操作：`Idempotency-Key` 使重试只执行一次；`If-Match`（案件的 ETag）防止两人同时办理同一
+案件，不符时 409 并附案件当前状态。错误体：`{"code", "message", "field"}`。
+"""
 
 
-async def _timer_loop(engine: Engine, interval: float) -> None:
+async def _timer_loop(services: Services, interval: float) -> None:
     """Fire due timers in the background; one sweep is an indexed query when nothing is due."""
+
+    def sweep() -> int:
+        with services.steps:  # never alongside a request's step (see Services.steps)
+            return services.engine.fire_due(limit=50)
+
     while True:
-        stepped = await asyncio.to_thread(engine.fire_due)
+        stepped = await asyncio.to_thread(sweep)
         if stepped == 0:
             await asyncio.sleep(interval)
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, timers: bool = True
+) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = engine or build_engine(settings)
+    sql_engine: Any = getattr(engine.store, "engine", None)
+    if sql_engine is None:
+        raise TypeError("the HTTP API needs an SQL case store (SqlCaseStore)")
+    services = Services(
+        engine=engine,
+        accounts=AccountStore(sql_engine),
+        idempotency=IdempotencyStore(sql_engine),
+        reads=ScopedReads(sql_engine),
+        tokens=Tokens(
+            load_secret(settings.secret_key, settings.state_dir), settings.token_minutes * 60
+        ),
+        settings=settings,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_timer_loop(engine, settings.timer_poll_seconds))
+        if not timers:
+            yield
+            return
+        task = asyncio.create_task(_timer_loop(services, settings.timer_poll_seconds))
         try:
             yield
         finally:
@@ -36,12 +78,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(title="诉调 Suitiao", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="诉调 Suitiao",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redoc_url=None,
+    )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.services = services
+    errors.install(app)
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    for router in (auth.router, cases.router, feeds.router, reference.router):
+        app.include_router(router)
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     return app

@@ -15,6 +15,9 @@ class Settings:
     calendar_dirs: tuple[Path, ...] = ()
     timer_poll_seconds: float = 30.0
     secret_key: str = field(default="", repr=False)
+    state_dir: Path = Path("var")  # where a generated secret key is kept
+    token_minutes: int = 15
+    max_body_bytes: int = 64 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -24,4 +27,5 @@ class Settings:
             local_rules=tuple(Path(p) for p in local.split(os.pathsep) if p),
             timer_poll_seconds=float(os.environ.get("SUITIAO_TIMER_POLL_SECONDS", "30")),
             secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),
+            state_dir=Path(os.environ.get("SUITIAO_STATE_DIR", "var")),
         )

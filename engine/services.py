@@ -389,10 +389,11 @@ class Engine:
             raise CaseNotFound(f"案件 {case_id} 不存在")
         if stored.status == "closed":
             raise TransitionNotAllowed(f"案件 {case_id} 已结案")
-        cached = self._cache.get(case_id)
+        # Take the live workflow out of the cache: two concurrent steps of one case must never
+        # share (and both mutate) one object. The loser of the version check re-reads the row.
+        cached = self._cache.pop(case_id, None)
         if cached is not None and cached[0] == stored.version:
             workflow, history = cached[1], list(cached[2])
-            self._cache.move_to_end(case_id)
         else:
             workflow = self.serializer.deserialize_json(stored.workflow)
             history = self.store.events(case_id)

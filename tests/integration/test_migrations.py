@@ -10,6 +10,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
+import storage.accounts
+import storage.documents
+import storage.idempotency
+import storage.outbox
 import storage.tables
 from storage.migrate import downgrade, upgrade
 
@@ -24,7 +28,7 @@ def test_empty_database_migrates_to_the_declared_schema(tmp_path: Path) -> None:
     assert diff == [], diff
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == (
-            "0002_timer_leases"
+            "0004_documents_outbox"
         )
 
 

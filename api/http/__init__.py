@@ -1,0 +1,1 @@
+"""The HTTP API: routers (auth, cases, feeds, reference), schemas, dependencies, middleware."""

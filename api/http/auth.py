@@ -1,0 +1,164 @@
+"""Signing in (OAuth2 password flow), the caller's identity, users and API keys (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.security import OAuth2PasswordRequestForm
+from starlette.responses import Response
+
+from api.errors import ApiError
+from api.http import idempotency
+from api.http.deps import Admin, Anyone, IdempotencyKey, Svc
+from api.http.responses import READ, errors
+from api.http.schemas import (
+    ApiKeyCreate,
+    ApiKeyIssued,
+    ApiKeyRead,
+    Me,
+    Token,
+    UserCreate,
+    UserRead,
+)
+from api.security import hash_password, verify_password
+from storage.accounts import Account, AccountExists
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses=errors(400, 401, 413, 422),
+    summary="登录（OAuth2 密码模式），取得15分钟有效的访问令牌",
+)
+def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], services: Svc) -> Token:
+    found = services.accounts.user(form.username[:64])
+    account, password_hash = found if found is not None else (None, None)
+    if not verify_password(password_hash, form.password) or account is None or not account.active:
+        raise ApiError(
+            401,
+            "invalid_credentials",
+            "用户名或密码不正确",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    tokens = services.tokens
+    return Token(access_token=tokens.issue(account), expires_in=tokens.ttl)
+
+
+@router.get("/me", response_model=Me, responses=errors(401, 403), summary="当前用户")
+def me(account: Anyone) -> Me:
+    return Me(
+        id=account.id,
+        name=account.name,
+        role=account.role,
+        org=account.org,
+        scope=account.scope,
+        kind=account.kind,
+    )
+
+
+@router.get("/users", response_model=list[UserRead], responses=errors(401, 403), summary="用户")
+def list_users(services: Svc, _admin: Admin) -> list[UserRead]:
+    return [
+        UserRead(
+            username=a.id,
+            display_name=a.name,
+            role=a.role,
+            org=a.org,
+            scope=a.scope,
+            active=a.active,
+        )
+        for a in services.accounts.users()
+    ]
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserRead,
+    responses=errors(400, 401, 403, 409, 413, 422),
+    summary="新建用户",
+)
+def create_user(
+    body: UserCreate, services: Svc, admin: Admin, key: IdempotencyKey = None
+) -> Response:
+    def work() -> idempotency.Outcome:
+        try:
+            account = services.accounts.add_user(
+                username=body.username,
+                password_hash=hash_password(body.password),
+                role=body.role,
+                org=body.org,
+                display_name=body.display_name,
+                scope=body.scope,
+            )
+        except AccountExists:
+            raise ApiError(
+                409, "user_exists", f"用户 {body.username} 已存在", field="username"
+            ) from None
+        read = UserRead(
+            username=account.id,
+            display_name=body.display_name,
+            role=account.role,
+            org=account.org,
+            scope=account.scope,
+            active=True,
+        )
+        return 201, read, None
+
+    request_hash = idempotency.fingerprint("POST", "/users", body)
+    return idempotency.run(services, admin, key, request_hash, work)
+
+
+def _key_read(account: Account) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=account.id.removeprefix("key:"),
+        name=account.name,
+        role=account.role,
+        org=account.org,
+        scope=account.scope,
+        active=account.active,
+    )
+
+
+@router.get(
+    "/api-keys", response_model=list[ApiKeyRead], responses=errors(401, 403), summary="API 密钥"
+)
+def list_keys(services: Svc, _admin: Admin) -> list[ApiKeyRead]:
+    return [_key_read(a) for a in services.accounts.api_keys()]
+
+
+@router.post(
+    "/api-keys",
+    status_code=201,
+    response_model=ApiKeyIssued,
+    responses=errors(400, 401, 403, 409, 413, 422),
+    summary="新建系统对接用的 API 密钥（密钥只显示一次）",
+)
+def create_key(
+    body: ApiKeyCreate, services: Svc, admin: Admin, key: IdempotencyKey = None
+) -> Response:
+    def work() -> idempotency.Outcome:
+        account, secret = services.accounts.add_key(
+            name=body.name, role=body.role, org=body.org, scope=body.scope
+        )
+        return 201, ApiKeyIssued(**_key_read(account).model_dump(), key=secret), None
+
+    request_hash = idempotency.fingerprint("POST", "/api-keys", body)
+    return idempotency.run(services, admin, key, request_hash, work)
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=204,
+    responses=errors(*READ, 404),
+    summary="停用 API 密钥",
+)
+def revoke_key(
+    key_id: Annotated[str, Path(max_length=32)], services: Svc, _admin: Admin
+) -> Response:
+    if not services.accounts.revoke_key(key_id):
+        raise ApiError(404, "key_not_found", f"API 密钥 {key_id} 不存在或已停用", field="key_id")
+    return Response(status_code=204)

@@ -1,0 +1,108 @@
+"""What every route needs: the services, the caller, role gates and what the caller may see.
+
+Authentication happens in api/http/middleware.py before any route runs (so a request without
+valid credentials is a 401 whatever else is wrong with it); the security schemes here only put
+the two ways of signing in into the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from api.errors import forbidden, unauthenticated
+from api.security import Tokens
+from api.settings import Settings
+from engine.services import Actor, Engine
+from storage.accounts import Account, AccountStore
+from storage.idempotency import IdempotencyStore
+from storage.scoped import ScopedReads, Visibility
+
+CASE_READERS = frozenset({"court_clerk", "judge", "mediator", "auditor"})
+CASE_WRITERS = frozenset({"court_clerk", "judge", "mediator"})
+AUDITORS = frozenset({"auditor"})
+ADMINS = frozenset({"admin"})
+ANYONE = frozenset({"court_clerk", "judge", "mediator", "auditor", "admin"})
+
+
+@dataclass
+class Services:
+    engine: Engine
+    accounts: AccountStore
+    idempotency: IdempotencyStore
+    reads: ScopedReads
+    tokens: Tokens
+    settings: Settings
+    # One engine step at a time in this process. The engine keeps recently used workflows live
+    # in memory and two threads stepping one case would share (and both change) one object;
+    # SQLite takes one writer at a time anyway, so this costs little. Other processes are kept
+    # apart by the version compare-and-swap in the store.
+    steps: threading.Lock = field(default_factory=threading.Lock)
+
+
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="系统对接密钥")
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def caller(
+    request: Request,
+    _token: Annotated[str | None, Security(bearer)] = None,
+    _key: Annotated[str | None, Security(api_key)] = None,
+) -> Account:
+    account = getattr(request.state, "account", None)
+    if not isinstance(account, Account):
+        raise unauthenticated()
+    return account
+
+
+def require(roles: frozenset[str]) -> Callable[[Account], Account]:
+    def gate(account: Annotated[Account, Depends(caller)]) -> Account:
+        if account.role not in roles:
+            raise forbidden("您的角色无权执行此操作")
+        return account
+
+    return gate
+
+
+Svc = Annotated[Services, Depends(services)]
+Reader = Annotated[Account, Depends(require(CASE_READERS))]
+Writer = Annotated[Account, Depends(require(CASE_WRITERS))]
+Auditor = Annotated[Account, Depends(require(AUDITORS))]
+Admin = Annotated[Account, Depends(require(ADMINS))]
+Anyone = Annotated[Account, Depends(require(ANYONE))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="重试时使用同一个键，服务器只执行一次并返回第一次的结果（保留24小时）",
+    ),
+]
+
+
+def visibility(account: Account) -> Visibility:
+    """Which cases a caller sees: its court's, its mediation organisation's, or (a provincial
+    auditor) all; admins see none."""
+    if account.role in ("court_clerk", "judge"):
+        return Visibility("court", account.org)
+    if account.role == "mediator":
+        return Visibility("mediator", account.org)
+    if account.role == "auditor":
+        return (
+            Visibility("all") if account.scope == "province" else Visibility("either", account.org)
+        )
+    return Visibility("none")
+
+
+def actor(account: Account) -> Actor:
+    return Actor(account.id, account.role, account.org)

@@ -1,0 +1,302 @@
+"""Request and response bodies (CaseCreate, CaseRead, TaskSubmission, ...), as in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.http.validators import Amount, IdNumber, Phone
+
+ProcessId = Literal[
+    "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
+]
+Role = Literal["court_clerk", "mediator", "judge", "auditor", "admin"]
+Text = str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="稳定的错误代码（英文）")
+    message: str = Field(description="中文说明")
+    field: str | None = Field(default=None, description="出错的字段，如 facts.consumer.phone")
+    current: CaseRead | None = Field(default=None, description="409 时：案件的当前状态")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="多处错误时逐项列出")
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+class Consumer(Strict):
+    name: str = Field(min_length=1, max_length=50)
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+
+
+class Business(Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CaseFacts(Strict):
+    claim_amount: Amount | None = None
+    consumer: Consumer | None = None
+    business: Business | None = None
+    channel: Literal["offline", "online"] | None = None
+    summary: str | None = Field(default=None, max_length=2000)
+
+
+class CaseCreate(Strict):
+    process_id: ProcessId
+    case_id: str = Field(
+        min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/\\?#%]+$", description="案号"
+    )
+    facts: CaseFacts = Field(default_factory=CaseFacts)
+
+
+class FieldRead(BaseModel):
+    name: str
+    label_zh: str
+    kind: str
+    required: bool
+    choices: list[str]
+    future: bool
+
+
+class ChoiceRead(BaseModel):
+    id: str
+    label_zh: str
+    fields: list[FieldRead]
+
+
+class TaskRead(BaseModel):
+    case_id: str
+    task_id: str
+    bpmn_id: str
+    title_zh: str
+    roles: list[str]
+    org: str | None
+    due: date | None = Field(description="法定期限（上海日期），无则为空")
+    choices: list[ChoiceRead]
+    actionable: bool = Field(description="当前用户能否办理")
+
+
+class CaseRead(BaseModel):
+    id: str
+    process_id: str
+    status: str
+    version: int = Field(description="版本号，即 ETag")
+    court_org: str | None
+    mediator_org: str | None
+    outcome: str | None
+    facts: dict[str, Any]
+    tasks: list[TaskRead]
+    next_due: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseRead]
+    limit: int
+    offset: int
+
+
+class TaskSubmission(Strict):
+    """Completes a waiting task: `action` is one of the task's choices, the rest its fields."""
+
+    action: str = Field(min_length=1, max_length=40)
+    reason: str | None = Field(default=None, max_length=500)
+    party: Literal["consumer", "business", "both"] | None = None
+    mediator_org: str | None = Field(default=None, max_length=200)
+    procedure: Literal["ordinary", "simple"] | None = None
+    until: date | None = None
+    amount: Amount | None = None
+    effective_on: date | None = None
+    joint: bool | None = None
+    voluntary: bool | None = None
+    session_at: str | None = Field(default=None, max_length=500)
+    place: str | None = Field(default=None, max_length=500)
+
+
+class EventRead(BaseModel):
+    seq: int
+    activity: str
+    activity_zh: str | None
+    at: datetime
+    actor: str | None
+    role: str | None
+    org: str | None
+    data: dict[str, Any]
+    hash: str
+
+
+class FeedEvent(BaseModel):
+    id: int = Field(description="游标：下次以 after=id 继续读取")
+    case: str
+    seq: int
+    activity: str
+    at: datetime
+    actor: str | None
+    role: str | None
+    org: str | None
+    data: dict[str, Any]
+
+
+class FeedPage(BaseModel):
+    events: list[FeedEvent]
+    next_after: int = Field(description="下次请求的 after 值")
+
+
+class MyTask(BaseModel):
+    case_id: str
+    process_id: str
+    status: str
+    task: TaskRead
+
+
+# -- audit and statistics ----------------------------------------------------------------------
+
+
+class EvidenceRead(BaseModel):
+    activity: str
+    at: str
+    file: str
+    line: int
+
+
+class FindingRead(BaseModel):
+    case: str
+    rule: str
+    kind: str
+    due: date | None
+    at: str | None
+    message: str
+    message_en: str
+    explanation: str
+    evidence: list[EvidenceRead]
+
+
+class AuditReport(BaseModel):
+    cases: int
+    events: int
+    as_of: datetime
+    rule_pack: str
+    findings: list[FindingRead]
+
+
+class Statistics(BaseModel):
+    cases: int
+    by_status: dict[str, int]
+    by_process: dict[str, int]
+    by_outcome: dict[str, int]
+    deadline_within_3_days: int
+    findings_by_rule: dict[str, int]
+
+
+# -- reference -----------------------------------------------------------------------------------
+
+
+class PeriodRead(BaseModel):
+    name: str
+    days: int | None
+    months: int | None
+    years: int | None
+    unit: str
+    start: str = Field(alias="from")
+    until: list[str]
+    when: dict[str, str]
+    adjust: list[str]
+    target: bool
+    overridden_by: str | None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class RuleRead(BaseModel):
+    id: str
+    title_zh: str
+    title_en: str
+    kind: list[str]
+    parameters: list[PeriodRead]
+    source: str
+    confidence: str
+    outcomes: list[str]
+    checked: str | None
+    rule_pack: str
+
+
+class DueRead(BaseModel):
+    start: date = Field(alias="from")
+    days: int
+    unit: str
+    due: date
+    provisional: bool
+    skipped: list[date]
+    calendar: str
+    explanation: str
+    explanation_en: str
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# -- accounts --------------------------------------------------------------------------------------
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
+    expires_in: int = Field(description="有效期（秒）")
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    role: str
+    org: str
+    scope: str
+    kind: str
+
+
+class UserCreate(Strict):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=200)
+    role: Role
+    org: str = Field(min_length=1, max_length=200)
+    display_name: str = Field(default="", max_length=100)
+    scope: Literal["org", "province"] = "org"
+
+
+class UserRead(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    org: str
+    scope: str
+    active: bool
+
+
+class ApiKeyCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    org: str = Field(min_length=1, max_length=200)
+    scope: Literal["org", "province"] = "org"
+
+
+class ApiKeyRead(BaseModel):
+    id: str
+    name: str
+    role: str
+    org: str
+    scope: str
+    active: bool
+
+
+class ApiKeyIssued(ApiKeyRead):
+    key: str = Field(description="密钥，仅此一次显示；调用时放在 X-API-Key 头")
+
+
+ErrorBody.model_rebuild()

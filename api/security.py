@@ -1,0 +1,96 @@
+"""Passwords (argon2), signed access tokens (JWT HS256, short-lived) and the signing secret.
+
+The secret comes from SUITIAO_SECRET_KEY; without it one is generated once and kept in
+var/secret_key (mode 0600), so tokens survive a restart and no secret lives in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from storage.accounts import Account
+
+ALGORITHM = "HS256"
+ISSUER = "suitiao"
+_hasher = PasswordHasher()
+# Verified when the user does not exist, so sign-in takes as long for a wrong name as a wrong
+# password and does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def load_secret(configured: str, state_dir: Path) -> str:
+    if configured:
+        return configured
+    path = state_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+class Tokens:
+    def __init__(self, secret: str, ttl_seconds: int = 15 * 60) -> None:
+        if len(secret) < 32:
+            raise ValueError("SUITIAO_SECRET_KEY must be at least 32 characters")
+        self._secret = secret
+        self.ttl = ttl_seconds
+
+    def issue(self, account: Account) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": account.id,
+            "name": account.name,
+            "role": account.role,
+            "org": account.org,
+            "scope": account.scope,
+            "iat": now,
+            "exp": now + self.ttl,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def read(self, token: str) -> Account | None:
+        """The account a valid, unexpired token was issued to; None otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        try:
+            return Account(
+                id=str(claims["sub"]),
+                name=str(claims.get("name", claims["sub"])),
+                role=str(claims["role"]),
+                org=str(claims["org"]),
+                scope=str(claims.get("scope", "org")),
+            )
+        except KeyError:
+            return None

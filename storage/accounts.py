@@ -1,0 +1,189 @@
+"""People and systems that may call the API: users (password sign-in) and API keys.
+
+Only hashes are stored: argon2 for passwords (hashed by the caller, api/security.py), SHA-256 for
+API keys, which are long random secrets and need no slow hash. A key is shown once, when made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel
+
+ROLES = ("court_clerk", "mediator", "judge", "auditor", "admin")
+SCOPES = ("org", "province")  # province: an auditor who reads every organisation's cases
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+
+    username: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(default="", max_length=100)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    org: str = Field(max_length=200)
+    scope: str = Field(default="org", max_length=16)
+    active: bool = True
+    created_ts: float
+
+
+class ApiKeyRow(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    secret_hash: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    org: str = Field(max_length=200)
+    scope: str = Field(default="org", max_length=16)
+    active: bool = True
+    created_ts: float
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is calling: a user or an API key, with the role and organisation it acts for."""
+
+    id: str  # username, or "key:<id>"
+    name: str
+    role: str
+    org: str
+    scope: str = "org"
+    active: bool = True
+    kind: str = "user"  # user | api_key
+
+
+class AccountExists(Exception):
+    pass
+
+
+users_t = UserRow.__table__  # type: ignore[attr-defined]
+keys_t = ApiKeyRow.__table__  # type: ignore[attr-defined]
+KEY_PREFIX = "stk_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AccountStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        SQLModel.metadata.create_all(engine, tables=[users_t, keys_t])
+
+    # -- users -----------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        *,
+        username: str,
+        password_hash: str,
+        role: str,
+        org: str,
+        display_name: str = "",
+        scope: str = "org",
+    ) -> Account:
+        if role not in ROLES or scope not in SCOPES:
+            raise ValueError(f"unknown role {role!r} or scope {scope!r}")
+        values = {
+            "username": username,
+            "display_name": display_name,
+            "password_hash": password_hash,
+            "role": role,
+            "org": org,
+            "scope": scope,
+            "active": True,
+            "created_ts": time.time(),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(users_t), [values])
+        except IntegrityError as exc:
+            raise AccountExists(username) from exc
+        return Account(username, display_name or username, role, org, scope)
+
+    def user(self, username: str) -> tuple[Account, str] | None:
+        """The user and its password hash."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
+        if row is None:
+            return None
+        account = Account(
+            row.username, row.display_name or row.username, row.role, row.org, row.scope, row.active
+        )
+        return account, row.password_hash
+
+    def users(self) -> list[Account]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users_t).order_by(users_t.c.username)).all()
+        return [
+            Account(r.username, r.display_name or r.username, r.role, r.org, r.scope, r.active)
+            for r in rows
+        ]
+
+    def set_password(self, username: str, password_hash: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(users_t)
+                .where(users_t.c.username == username)
+                .values(password_hash=password_hash)
+            )
+        return bool(result.rowcount)
+
+    # -- API keys --------------------------------------------------------------------------
+
+    def add_key(self, *, name: str, role: str, org: str, scope: str = "org") -> tuple[Account, str]:
+        """A new key and its secret (`stk_<id>_<secret>`), which is not stored."""
+        if role not in ROLES or scope not in SCOPES:
+            raise ValueError(f"unknown role {role!r} or scope {scope!r}")
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        values = {
+            "id": key_id,
+            "name": name,
+            "secret_hash": _digest(secret),
+            "role": role,
+            "org": org,
+            "scope": scope,
+            "active": True,
+            "created_ts": time.time(),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(keys_t), [values])
+        account = Account(f"key:{key_id}", name, role, org, scope, kind="api_key")
+        return account, f"{KEY_PREFIX}{key_id}_{secret}"
+
+    def key(self, presented: str) -> Account | None:
+        """The active key a presented secret belongs to, else None."""
+        if not presented.startswith(KEY_PREFIX):
+            return None
+        key_id, _, secret = presented.removeprefix(KEY_PREFIX).partition("_")
+        if not key_id or not secret:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(keys_t).where(keys_t.c.id == key_id)).first()
+        if row is None or not row.active:
+            return None
+        if not hmac.compare_digest(row.secret_hash, _digest(secret)):
+            return None
+        return Account(f"key:{row.id}", row.name, row.role, row.org, row.scope, kind="api_key")
+
+    def api_keys(self) -> list[Account]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(keys_t).order_by(keys_t.c.created_ts)).all()
+        return [
+            Account(f"key:{r.id}", r.name, r.role, r.org, r.scope, r.active, kind="api_key")
+            for r in rows
+        ]
+
+    def revoke_key(self, key_id: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(keys_t).where(keys_t.c.id == key_id, keys_t.c.active).values(active=False)
+            )
+        return bool(result.rowcount)

@@ -1,0 +1,144 @@
+"""Reads limited to what one organisation may see: case lists, the event feed, statistics.
+
+A Visibility says which cases a caller sees: those whose court is its organisation, those whose
+mediator is, either, or (a provincial auditor) all of them. The feed reads the append-only
+events table in the order of its autoincrement id, so `after` is a durable cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.domain.events import CaseEvent
+from engine.ports import StoredCase
+from storage.sql import _case, _event, cases_t, events_t
+
+
+@dataclass(frozen=True)
+class Visibility:
+    side: str  # court | mediator | either | all | none
+    org: str = ""
+
+    def allows(self, court_org: str | None, mediator_org: str | None) -> bool:
+        if self.side == "all":
+            return True
+        if self.side == "court":
+            return court_org == self.org
+        if self.side == "mediator":
+            return mediator_org == self.org
+        if self.side == "either":
+            return self.org in (court_org, mediator_org)
+        return False
+
+    def where(self) -> ColumnElement[bool]:
+        court, mediator = cases_t.c.court_org, cases_t.c.mediator_org
+        if self.side == "all":
+            return cases_t.c.id.is_not(None)  # type: ignore[no-any-return]
+        if self.side == "court":
+            return court == self.org  # type: ignore[no-any-return]
+        if self.side == "mediator":
+            return mediator == self.org  # type: ignore[no-any-return]
+        if self.side == "either":
+            return (court == self.org) | (mediator == self.org)  # type: ignore[no-any-return]
+        return cases_t.c.id.is_(None)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: int
+    event: CaseEvent
+
+
+class ScopedReads:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def orgs(self, case_id: str) -> tuple[str | None, str | None] | None:
+        """(court_org, mediator_org) of a case, or None: the cheap check before a step."""
+        stmt = select(cases_t.c.court_org, cases_t.c.mediator_org).where(cases_t.c.id == case_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else (row[0], row[1])
+
+    def cases(
+        self,
+        scope: Visibility,
+        *,
+        status: str | None = None,
+        process_id: str | None = None,
+        open_only: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[StoredCase]:
+        stmt = select(cases_t).where(scope.where())
+        if status is not None:
+            stmt = stmt.where(cases_t.c.status == status)
+        if process_id is not None:
+            stmt = stmt.where(cases_t.c.process_id == process_id)
+        if open_only:
+            stmt = stmt.where(cases_t.c.status != "closed")
+        stmt = stmt.order_by(cases_t.c.id).offset(offset).limit(limit)
+        with self.engine.connect() as conn:
+            return [_case(r) for r in conn.execute(stmt).all()]
+
+    def open_cases(self, scope: Visibility, batch: int = 500) -> Iterator[StoredCase]:
+        offset = 0
+        while True:
+            page = self.cases(scope, open_only=True, limit=batch, offset=offset)
+            yield from page
+            if len(page) < batch:
+                return
+            offset += batch
+
+    def feed(self, scope: Visibility, after: int, limit: int) -> list[FeedItem]:
+        stmt = (
+            select(events_t)
+            .join(cases_t, cases_t.c.id == events_t.c.case_id)
+            .where(events_t.c.id > after, scope.where())
+            .order_by(events_t.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [FeedItem(r.id, _event(r)) for r in conn.execute(stmt).all()]
+
+    def events(self, scope: Visibility) -> Iterator[CaseEvent]:
+        """Every event of every visible case, cases in id order, events in order."""
+        stmt = (
+            select(events_t)
+            .join(cases_t, cases_t.c.id == events_t.c.case_id)
+            .where(scope.where())
+            .order_by(events_t.c.case_id, events_t.c.seq)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
+                yield _event(row)
+
+    def statistics(self, scope: Visibility, now: datetime) -> dict[str, Any]:
+        where = scope.where()
+
+        def grouped(column: Any) -> dict[str, int]:
+            stmt = select(column, func.count()).where(where).group_by(column)
+            with self.engine.connect() as conn:
+                return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None}
+
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(cases_t).where(where)).scalar()
+            due_soon = conn.execute(
+                select(func.count())
+                .select_from(cases_t)
+                .where(where, cases_t.c.status != "closed", cases_t.c.next_due_ts.is_not(None))
+                .where(cases_t.c.next_due_ts < now.timestamp() + 3 * 86400)
+            ).scalar()
+        return {
+            "cases": int(total or 0),
+            "by_status": grouped(cases_t.c.status),
+            "by_process": grouped(cases_t.c.process_id),
+            "by_outcome": grouped(cases_t.c.outcome),
+            "deadline_within_3_days": int(due_soon or 0),
+        }

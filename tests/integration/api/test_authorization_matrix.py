@@ -1,0 +1,192 @@
+"""Every operation × every role × own/other organisation, with the exact status expected.
+
+The rows are checked against the app's OpenAPI document: an operation added without a row
+fails this test.
+Reading: a case of another organisation answers 404 (its existence is not revealed); a role
+that may never perform an operation gets 403 before any case is looked up; the engine's own
+check (this task is not for your role, or for your organisation's side) is a 403 too.
+Columns: court_clerk, judge, mediator, auditor, admin; each "own/other".
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.integration.api.conftest import ROLES, World
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("POST", "/auth/token"),
+}
+_counter = itertools.count(1)
+
+Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, json, query
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: str  # "clerk judge mediator auditor admin", each "own/other"
+    request: Callable[[World], Request]
+
+    def status(self, role: str, side: str) -> int:
+        cell = self.expect.split()[ROLES.index(role)]
+        own, other = cell.split("/")
+        return int(own if side == "own" else other)
+
+
+def at(bpmn_id: str, suffix: str, body: dict[str, Any]) -> Callable[[World], Request]:
+    def make(world: World) -> Request:
+        return f"/cases/{world.case_at(bpmn_id)}{suffix}", body, None
+
+    return make
+
+
+def fixed(url: str, body: dict[str, Any] | None = None, **query: Any) -> Callable[[World], Request]:
+    return lambda world: (url, body, query or None)
+
+
+def new_case(world: World) -> Request:
+    body = {"process_id": "pre_filing_referral", "case_id": world.new_id(), "facts": {}}
+    return "/cases", body, None
+
+
+def new_user(_world: World) -> Request:
+    body = {"username": f"u{next(_counter)}", "password": "long-enough", "role": "judge"}
+    return "/users", {**body, "org": "临海市人民法院"}, None
+
+
+def new_key(world: World) -> Request:
+    _, secret = world.services.accounts.add_key(name="k", role="court_clerk", org="临海市人民法院")
+    key_id = secret.removeprefix("stk_").split("_")[0]
+    return f"/api-keys/{key_id}", None, None
+
+
+READ_CASE = "200/404 200/404 200/404 200/404 403/403"
+COURT_STEP = "200/404 403/404 404/404 403/403 403/403"  # before referral: no mediator yet
+MEDIATOR_STEP = "403/404 403/404 200/404 403/403 403/403"
+JUDGE_STEP = "403/404 200/404 403/404 403/403 403/403"
+ALL_READERS = "200/200 200/200 200/200 200/200 403/403"
+EVERYONE = "200/200 200/200 200/200 200/200 200/200"
+AUDITOR_ONLY = "403/403 403/403 403/403 200/200 403/403"
+
+
+def admin_only(status: int) -> str:
+    return f"403/403 403/403 403/403 403/403 {status}/{status}"
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/me"): Row(EVERYONE, fixed("/me")),
+    ("GET", "/users"): Row(admin_only(200), fixed("/users")),
+    ("POST", "/users"): Row(admin_only(201), new_user),
+    ("GET", "/api-keys"): Row(admin_only(200), fixed("/api-keys")),
+    ("POST", "/api-keys"): Row(
+        admin_only(201),
+        fixed("/api-keys", {"name": "法院系统", "role": "court_clerk", "org": "临海市人民法院"}),
+    ),
+    ("DELETE", "/api-keys/{key_id}"): Row(admin_only(204), new_key),
+    ("GET", "/cases"): Row(ALL_READERS, fixed("/cases")),
+    ("POST", "/cases"): Row("201/201 403/403 403/403 403/403 403/403", new_case),
+    ("GET", "/cases/{case_id}"): Row(READ_CASE, at("sign_for_referral", "", {})),
+    ("GET", "/cases/{case_id}/events"): Row(READ_CASE, at("sign_for_referral", "/events", {})),
+    ("GET", "/cases/{case_id}/audit"): Row(READ_CASE, at("sign_for_referral", "/audit", {})),
+    ("POST", "/cases/{case_id}/tasks/{task_id}"): Row(
+        MEDIATOR_STEP, at("sign_for_referral", "/tasks/sign_for_referral", {"action": "sign"})
+    ),
+    ("POST", "/cases/{case_id}/consent"): Row(
+        COURT_STEP, at("record_consent", "/consent", {"action": "consent"})
+    ),
+    ("POST", "/cases/{case_id}/referral"): Row(
+        COURT_STEP, at("refer", "/referral", {"action": "refer", "mediator_org": "临海市消保委"})
+    ),
+    ("POST", "/cases/{case_id}/receipt"): Row(
+        MEDIATOR_STEP, at("sign_for_referral", "/receipt", {"action": "sign"})
+    ),
+    ("POST", "/cases/{case_id}/acceptance"): Row(
+        MEDIATOR_STEP, at("accept_referral", "/acceptance", {"action": "accept"})
+    ),
+    ("POST", "/cases/{case_id}/notice"): Row(
+        MEDIATOR_STEP, at("notify_parties", "/notice", {"action": "notify"})
+    ),
+    ("POST", "/cases/{case_id}/mediation"): Row(
+        MEDIATOR_STEP, at("mediate", "/mediation", {"action": "start"})
+    ),
+    ("POST", "/cases/{case_id}/follow-up"): Row(
+        MEDIATOR_STEP, at("agreement_follow_up", "/follow-up", {"action": "performed"})
+    ),
+    ("POST", "/cases/{case_id}/registration"): Row(
+        COURT_STEP, at("register_case", "/registration", {"action": "register"})
+    ),
+    ("POST", "/cases/{case_id}/confirmation/acceptance"): Row(
+        JUDGE_STEP, at("decide_acceptance", "/confirmation/acceptance", {"action": "accept"})
+    ),
+    ("POST", "/cases/{case_id}/confirmation/ruling"): Row(
+        JUDGE_STEP, at("rule_on_confirmation", "/confirmation/ruling", {"action": "valid"})
+    ),
+    ("GET", "/tasks"): Row(ALL_READERS, fixed("/tasks")),
+    ("GET", "/events"): Row(ALL_READERS, fixed("/events", after=0)),
+    ("GET", "/audit"): Row(AUDITOR_ONLY, fixed("/audit")),
+    ("GET", "/stats"): Row(AUDITOR_ONLY, fixed("/stats")),
+    ("GET", "/rules"): Row(EVERYONE, fixed("/rules")),
+    ("GET", "/rules/{rule_id}"): Row(EVERYONE, fixed("/rules/R16")),
+    ("GET", "/calendar/due"): Row(
+        EVERYONE, fixed("/calendar/due", **{"from": "2026-09-28", "days": 3, "unit": "working"})
+    ),
+}
+
+
+def _operations(world: World) -> set[tuple[str, str]]:
+    """Every operation the app serves, as its OpenAPI document lists them."""
+    paths = world.app.openapi()["paths"]
+    return {(method.upper(), path) for path, item in paths.items() for method in item}
+
+
+def test_every_operation_has_a_row(world: World) -> None:
+    operations = _operations(world) - PUBLIC
+    assert set(MATRIX) == operations, (
+        f"missing rows: {sorted(operations - set(MATRIX))}; "
+        f"rows without an operation: {sorted(set(MATRIX) - operations)}"
+    )
+
+
+CELLS = [
+    pytest.param(op, role, side, id=f"{op[0]} {op[1]} {role} {side}")
+    for op in MATRIX
+    for role in ROLES
+    for side in ("own", "other")
+]
+
+
+@pytest.mark.parametrize(("operation", "role", "side"), CELLS)
+def test_status(world: World, operation: tuple[str, str], role: str, side: str) -> None:
+    row = MATRIX[operation]
+    url, body, query = row.request(world)
+    response = world.client.request(
+        operation[0], url, json=body, params=query, headers=world.headers(role, side)
+    )
+    assert response.status_code == row.status(role, side), response.text
+    if response.status_code >= 400:
+        error = response.json()
+        assert error["code"] and error["message"]
+
+
+@pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
+def test_without_credentials_401(world: World, operation: tuple[str, str]) -> None:
+    url, body, query = MATRIX[operation].request(world)
+    for headers in ({}, {"Authorization": "Bearer nonsense"}, {"X-API-Key": "stk_no_such"}):
+        response = world.client.request(operation[0], url, json=body, params=query, headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] == "unauthenticated"
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_public_operations_need_no_credentials(world: World) -> None:
+    assert world.client.get("/healthz").status_code == 200
+    assert world.client.get("/openapi.json").status_code == 200
+    assert world.client.get("/docs").status_code == 200
+    response = world.client.post("/auth/token", data={"username": "nobody", "password": "x" * 8})
+    assert response.status_code == 401
