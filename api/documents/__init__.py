@@ -1,0 +1,101 @@
+"""The documents of the handoff (RULES.md §3) rendered from case data as PDF and .docx.
+
+`render` fills a template (templates/KIND.toml) from the case and returns the file; `produce`
+also stores it with the case (storage/documents.py); `timeline` lists what a case holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from api.documents.fields import FieldConflict, collect
+from api.documents.template import MissingFields, NotReady, Template, kinds, load_template
+from engine.domain.events import SHANGHAI
+from engine.services import Engine
+from storage.documents import DocumentRecord, DocumentStore
+
+__all__ = [
+    "FieldConflict",
+    "MissingFields",
+    "NotReady",
+    "kinds",
+    "produce",
+    "render",
+    "timeline",
+]
+
+
+def _check_stage(template: Template, process_id: str, activities: set[str]) -> None:
+    if template.processes and process_id not in template.processes:
+        raise NotReady(f"{template.title}不适用于此类案件（{process_id}）")
+    if template.after and not activities & set(template.after):
+        needed = "/".join(template.after)
+        raise NotReady(f"案件尚未进行到可出具{template.title}的阶段（需先有：{needed}）")
+
+
+def render(
+    engine: Engine,
+    case_id: str,
+    kind: str,
+    fmt: str = "pdf",
+    extra: Mapping[str, str] | None = None,
+    issued_on: date | None = None,
+) -> bytes:
+    """The document for the case as it stands; MissingFields names what the case lacks."""
+    from api.documents.pdf import render_pdf
+    from api.documents.word import render_docx
+
+    template = load_template(kind)
+    view = engine.case(case_id)
+    events = engine.events(case_id)
+    _check_stage(template, view.process_id, {e.activity for e in events})
+    day = issued_on or engine.clock.now().astimezone(SHANGHAI).date()
+    values = collect(view, events, engine.pack, engine.calendar, day, extra)
+    blocks = template.fill(values)
+    if fmt == "pdf":
+        return render_pdf(template.title, blocks, subject=case_id)
+    if fmt == "docx":
+        return render_docx(template.title, blocks, subject=case_id)
+    raise ValueError(f"format {fmt!r} is not pdf or docx")
+
+
+def produce(
+    engine: Engine,
+    store: DocumentStore,
+    case_id: str,
+    kind: str,
+    fmt: str = "pdf",
+    extra: Mapping[str, str] | None = None,
+    created_by: str | None = None,
+) -> tuple[DocumentRecord, bytes]:
+    """Render the document and keep it with the case (hashed); returns the record and bytes."""
+    content = render(engine, case_id, kind, fmt, extra)
+    record = store.add(
+        case_id=case_id,
+        kind=kind,
+        format=fmt,
+        content=content,
+        created_at=engine.clock.now(),
+        created_by=created_by,
+    )
+    return record, content
+
+
+def timeline(store: DocumentStore, case_id: str) -> list[dict[str, object]]:
+    """A case's documents for the API and pages: kind, title, format, hash, created, served."""
+    titles = {k: load_template(k).title for k in kinds()}
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "title_zh": titles.get(r.kind, r.kind),
+            "format": r.format,
+            "sha256": r.sha256,
+            "size": r.size,
+            "created_at": r.created_at.isoformat(),
+            "served_via": r.served_via,
+            "served_at": r.served_at.isoformat() if r.served_at else None,
+        }
+        for r in store.list(case_id)
+    ]

@@ -1,0 +1,150 @@
+"""Documents kept with their case: the rendered bytes, their SHA-256, and how they were served.
+
+A document is written once and never changed; serving it (post, e-mail, SMS, the online
+platform, in person) stamps `served_via` / `served_at` on its row. The event log's vocabulary is
+a fixed contract (contract/EVENTS.md), so the channel lives here, next to the hash that proves
+which text was served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Column, Engine, LargeBinary, select, update
+from sqlmodel import Field, SQLModel
+
+FORMATS = ("pdf", "docx")
+SERVING_CHANNELS = ("post", "email", "sms", "platform", "in_person")
+
+
+class DocumentRow(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=32)
+    case_id: str = Field(index=True, max_length=100)
+    kind: str = Field(max_length=64)
+    format: str = Field(max_length=8)
+    sha256: str = Field(max_length=64)
+    size: int
+    created_ts: float
+    created_by: str | None = Field(default=None, max_length=100)
+    served_via: str | None = Field(default=None, max_length=32)
+    served_ts: float | None = None
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+documents_t = DocumentRow.__table__  # type: ignore[attr-defined]
+_LISTED = [c for c in documents_t.c if c.name != "content"]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document without its bytes: what a case's timeline lists."""
+
+    id: str
+    case_id: str
+    kind: str
+    format: str
+    sha256: str
+    size: int
+    created_at: datetime
+    created_by: str | None
+    served_via: str | None
+    served_at: datetime | None
+
+
+class UnknownDocument(LookupError):
+    pass
+
+
+def _record(row: Any) -> DocumentRecord:
+    return DocumentRecord(
+        id=row.id,
+        case_id=row.case_id,
+        kind=row.kind,
+        format=row.format,
+        sha256=row.sha256,
+        size=row.size,
+        created_at=datetime.fromtimestamp(row.created_ts, UTC),
+        created_by=row.created_by,
+        served_via=row.served_via,
+        served_at=None if row.served_ts is None else datetime.fromtimestamp(row.served_ts, UTC),
+    )
+
+
+class DocumentStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Until the lead adds the migration, the table is created where it is used.
+        SQLModel.metadata.create_all(engine, tables=[documents_t])
+
+    def add(
+        self,
+        *,
+        case_id: str,
+        kind: str,
+        format: str,
+        content: bytes,
+        created_at: datetime,
+        created_by: str | None = None,
+    ) -> DocumentRecord:
+        if format not in FORMATS:
+            raise ValueError(f"format {format!r} is not one of {FORMATS}")
+        values = {
+            "id": uuid4().hex,
+            "case_id": case_id,
+            "kind": kind,
+            "format": format,
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "size": len(content),
+            "created_ts": created_at.timestamp(),
+            "created_by": created_by,
+            "served_via": None,
+            "served_ts": None,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(documents_t.insert().values(**values, content=content))
+        return _record(SimpleNamespace(**values))
+
+    def list(self, case_id: str) -> list[DocumentRecord]:
+        """A case's documents, oldest first (kind, format, hash, created, served)."""
+        stmt = (
+            select(*_LISTED)
+            .where(documents_t.c.case_id == case_id)
+            .order_by(documents_t.c.created_ts, documents_t.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_record(r) for r in conn.execute(stmt).all()]
+
+    def content(self, document_id: str) -> bytes:
+        stmt = select(documents_t.c.content).where(documents_t.c.id == document_id)
+        with self.engine.connect() as conn:
+            data = conn.execute(stmt).scalar()
+        if data is None:
+            raise UnknownDocument(document_id)
+        return bytes(data)
+
+    def mark_served(self, document_id: str, channel: str, at: datetime) -> DocumentRecord:
+        """Record how the document reached its addressee; it is served once."""
+        if channel not in SERVING_CHANNELS:
+            raise ValueError(f"channel {channel!r} is not one of {SERVING_CHANNELS}")
+        stmt = (
+            update(documents_t)
+            .where(documents_t.c.id == document_id, documents_t.c.served_via.is_(None))
+            .values(served_via=channel, served_ts=at.timestamp())
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(stmt).rowcount != 1:
+                found = conn.execute(
+                    select(documents_t.c.served_via).where(documents_t.c.id == document_id)
+                ).first()
+                if found is None:
+                    raise UnknownDocument(document_id)
+                raise ValueError(f"document {document_id} was served already ({found[0]})")
+            row = conn.execute(select(*_LISTED).where(documents_t.c.id == document_id)).one()
+        return _record(row)
