@@ -1,4 +1,5 @@
-"""Rendering an audit result: the JSON of contract/CLI.md, and text for a person at a terminal."""
+"""Rendering an audit result: the JSON of contract/CLI.md, text for a person at a terminal, and
+(api/reports/audit_docs.py) Markdown, HTML and Excel documents to hand on."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from typing import Any
 import orjson
 
 from standard_rules.audit import KIND_ZH, AuditResult, Finding
+from standard_rules.pack import RulePack
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, pack: RulePack | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if pack is not None:
+        from api.reports.audit_docs import law, rule_title
+
+        extra = {"rule_title": rule_title(pack, finding.rule), "law": law(pack, finding.rule)}
     return {
         "case": finding.case,
         "rule": finding.rule,
@@ -23,16 +30,18 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             {"activity": e.activity, "at": e.at, "file": e.file, "line": e.line}
             for e in finding.evidence
         ],
+        "org": finding.org or None,
+        **extra,
     }
 
 
-def to_json(result: AuditResult) -> bytes:
+def to_json(result: AuditResult, pack: RulePack | None = None) -> bytes:
     document = {
         "cases": result.cases,
         "events": result.events,
         "as_of": result.as_of.isoformat(),
         "rule_pack": result.rule_pack,
-        "findings": [finding_dict(f) for f in result.findings],
+        "findings": [finding_dict(f, pack) for f in result.findings],
         "input_errors": [
             {"file": e.file, "line": e.line, "message": e.message} for e in result.input_errors
         ],
@@ -58,3 +67,20 @@ def to_text(result: AuditResult) -> str:
     if not result.findings and not result.input_errors:
         lines.append("未发现问题。")
     return "\n".join(lines) + "\n"
+
+
+def render(result: AuditResult, pack: RulePack, fmt: str) -> bytes:
+    """The result in one of the formats of `suitiao audit --format`."""
+    if fmt == "json":
+        return to_json(result, pack)
+    if fmt == "text":
+        return to_text(result).encode()
+    from api.reports import audit_docs
+
+    if fmt == "markdown":
+        return audit_docs.to_markdown(result, pack).encode()
+    if fmt == "html":
+        return audit_docs.to_html(result, pack).encode()
+    if fmt == "xlsx":
+        return audit_docs.to_xlsx(result, pack)
+    raise ValueError(f"unknown format {fmt!r}")

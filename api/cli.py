@@ -7,7 +7,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -20,7 +20,6 @@ from standard_rules.eventlog import (
     Event,
     InputError,
     parse_datetime,
-    parse_jsonl,
     parse_timestamp,
 )
 from standard_rules.legal_calendar import default_calendar
@@ -113,41 +112,83 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def _read_log(
     path: Path, activities: frozenset[str], first_seq: int
 ) -> Iterator[Event | InputError]:
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-        handle.seek(0)
-        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-        if text and not text.startswith(b"{"):
-            raise UsageError(f"{path}: unknown format (expected JSON Lines, one event per line)")
-        yield from parse_jsonl(handle, activities, source=str(path), first_seq=first_seq)
+    """One log's items, its format told by content (JSONL, CSV, XES): api/log_input.py."""
+    from api.log_input import UnknownFormat, log_format, read_log
+
+    try:
+        fmt = log_format(path)
+    except UnknownFormat as exc:
+        raise UsageError(str(exc)) from None
+    yield from read_log(path, fmt, activities, None, first_seq)
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    pack = _pack(args)
-    calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
-    as_of = None
-    if args.as_of is not None:
-        if parse_timestamp(args.as_of) is None:
-            raise UsageError(f"--as-of must be RFC 3339 with an offset, got {args.as_of!r}")
-        as_of = parse_datetime(args.as_of)
-    if args.format not in ("text", "json"):
-        raise UsageError(f"--format {args.format} is not available yet (text, json)")
+def _as_of(args: argparse.Namespace) -> datetime | None:
+    if args.as_of is None:
+        return None
+    if parse_timestamp(args.as_of) is None:
+        raise UsageError(f"--as-of must be RFC 3339 with an offset, got {args.as_of!r}")
+    return parse_datetime(args.as_of)
+
+
+def _log_paths(args: argparse.Namespace) -> list[Path]:
     paths = [Path(p) for p in args.logs]
     for path in paths:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    items: list[Event | InputError] = []
-    for path in paths:
-        items.extend(_read_log(path, pack.contract_activities, len(items)))
-    result = audit(items, pack, calendar, as_of)
-    from api.audit_output import to_json, to_text
+    return paths
 
-    output = to_json(result) if args.format == "json" else to_text(result).encode()
+
+def _write_output(args: argparse.Namespace, output: bytes) -> None:
     if args.output:
         Path(args.output).write_bytes(output)
+    elif args.format == "xlsx" and sys.stdout.isatty():
+        raise UsageError("--format xlsx is a binary file: give --output FILE")
     else:
         sys.stdout.buffer.write(output)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from api.audit_output import render
+    from api.log_input import UnknownFormat, run_audit
+
+    pack = _pack(args)
+    calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
+    as_of = _as_of(args)
+    paths = _log_paths(args)
+    try:
+        result, _streamed = run_audit(paths, pack, calendar, as_of)
+    except UnknownFormat as exc:
+        raise UsageError(str(exc)) from None
+    _write_output(args, render(result, pack, args.format))
     return result.exit_code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from api.log_input import UnknownFormat, load_cases
+    from api.reports.stats_docs import render
+    from standard_rules.statistics import compute_statistics
+
+    pack = _pack(args)
+    calendar = default_calendar([Path(p) for p in args.calendar_dir or []])
+    by = [g for part in args.by or [] for g in part.split(",") if g]
+    for g in by:
+        if g not in ("org", "month", "quarter", "year"):
+            raise UsageError(f"--by takes org, month, quarter or year, got {g!r}")
+    if sum(g != "org" for g in set(by)) > 1:
+        raise UsageError("--by takes one period (month, quarter or year), with or without org")
+    paths = _log_paths(args)
+    try:
+        items, cases = load_cases(paths, pack)
+    except UnknownFormat as exc:
+        raise UsageError(str(exc)) from None
+    result = audit(items, pack, calendar, _as_of(args))
+    stats = compute_statistics(cases.values(), result.findings, by, args.start, args.end)
+    _write_output(args, render(stats, args.format))
+    for error in result.input_errors[:20]:
+        sys.stderr.write(f"suitiao: {error.file}:{error.line}: {error.message}\n")
+    if len(result.input_errors) > 20:
+        sys.stderr.write(f"suitiao: ... {len(result.input_errors)} input errors in all\n")
+    return EXIT_FINDINGS if result.input_errors else EXIT_OK
 
 
 # -- cases in the database ---------------------------------------------------------------------
@@ -299,6 +340,63 @@ def cmd_user(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_document(args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+    from api.documents import FieldConflict, MissingFields, NotReady, produce
+    from api.documents.fonts import FontMissing
+    from api.documents.template import TemplateError
+    from engine.domain.errors import DomainError
+    from storage.documents import DocumentStore
+
+    extra = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set wants FIELD=VALUE, got {item!r}")
+        extra[key.strip()] = value
+    engine = build_engine()
+    store = DocumentStore(engine.store.engine)  # type: ignore[attr-defined]
+    try:
+        record, content = produce(engine, store, args.case_id, args.kind, args.format, extra)
+        if args.served_via:
+            store.mark_served(record.id, args.served_via, engine.clock.now())
+    except (MissingFields, NotReady, FieldConflict, TemplateError, FontMissing) as exc:
+        sys.stderr.write(f"suitiao: {exc}\n")
+        return EXIT_FINDINGS
+    except DomainError as exc:
+        raise UsageError(str(exc)) from None
+    output = Path(args.output or f"{args.kind}.{args.format}")
+    output.write_bytes(content)
+    sys.stdout.write(f"{output}\t{record.kind}\t{record.format}\tsha256:{record.sha256}\n")
+    return EXIT_OK
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    import time
+
+    from api.bootstrap import build_engine
+    from api.notify import dispatch, schedule
+    from api.notify.channels import channels_from
+    from api.notify.config import load_config
+    from storage.outbox import Outbox
+
+    config = load_config(Path(args.config) if args.config else None)
+    engine = build_engine()
+    outbox = Outbox(engine.store.engine)  # type: ignore[attr-defined]
+    channels = channels_from(config)
+    while True:
+        now = engine.clock.now()
+        planned = schedule(engine, outbox, config, now)
+        result = dispatch(outbox, channels, config, now)
+        if args.once:
+            sys.stdout.write(
+                f"planned {planned}, sent {result.sent}, retrying {result.retrying}, "
+                f"failed {result.failed}\n"
+            )
+            return EXIT_OK
+        time.sleep(args.interval)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -337,6 +435,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
     p.set_defaults(func=cmd_audit)
 
+    p = sub.add_parser("report", help="statistics of event logs, per organisation and period")
+    p.add_argument("logs", nargs="+", metavar="LOG")
+    p.add_argument("--by", action="append", metavar="org|month|quarter|year")
+    p.add_argument("--from", dest="start", type=_iso_date, metavar="DATE")
+    p.add_argument("--to", dest="end", type=_iso_date, metavar="DATE")
+    p.add_argument("--as-of", metavar="TIMESTAMP")
+    p.add_argument("--format", default="text", choices=["text", "json", "markdown", "html", "xlsx"])
+    p.add_argument("--output", metavar="FILE")
+    p.add_argument("--local", action="append", help="a local agreement overriding parameters")
+    p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("demo", help="fill the database with realistic sample cases")
     p.add_argument("--if-empty", action="store_true", help="only when there are no cases yet")
     p.add_argument("--cases", type=int, default=120)
@@ -366,6 +476,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["org", "province"], default="org")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("document", help="render a case document (PDF or .docx) and keep it")
+    p.add_argument("case_id", metavar="CASE_ID")
+    p.add_argument("kind", metavar="KIND", help="e.g. assignment_letter, mediation_agreement")
+    p.add_argument("--format", default="pdf", choices=["pdf", "docx"])
+    p.add_argument("--output", metavar="FILE", help="default: KIND.FORMAT")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a field the case lacks")
+    p.add_argument(
+        "--served-via", choices=["post", "email", "sms", "platform", "in_person"],
+        help="record that the document was served this way",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_document)
+
+    p = sub.add_parser("notify", help="plan reminders/escalations and send the outbox")
+    p.add_argument("--once", action="store_true")
+    p.add_argument("--config", metavar="FILE", help="notification settings (TOML)")
+    p.add_argument("--interval", type=float, default=60.0)
+    p.set_defaults(func=cmd_notify)
 
     p = sub.add_parser("serve", help="serve the web application and its timer worker")
     p.add_argument("--host", default="127.0.0.1")

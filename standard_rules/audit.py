@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from operator import attrgetter
 
@@ -44,6 +44,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     explanation: str = ""  # how the due date was reckoned
     message_en: str = ""
+    org: str = ""  # the case's organisation (case_org), for reports by organisation
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.case, self.rule, self.due.isoformat() if self.due else "", self.at or "")
@@ -140,6 +141,10 @@ class Checker:
                 self._reported(rule, events, at, findings)
             for rule in self.supported:
                 self._supported(rule, events, at, findings)
+        if findings:
+            org = case_org(events)
+            if org:
+                findings = [replace(f, org=org) for f in findings]
         return findings
 
     def _period_applies(
@@ -415,6 +420,20 @@ class Checker:
                 )
 
 
+def case_org(events: Sequence[Event]) -> str:
+    """The organisation a case is reported under: the first `org` its events name (the court or
+    the 消保委 that received it), else the mediator organisation it was referred to, else ""."""
+    for event in events:
+        if event.org:
+            return event.org
+    for event in events:
+        if event.activity == "referred":
+            named = event.data.get("mediator_org")
+            if isinstance(named, str) and named:
+                return named
+    return ""
+
+
 def _conditions(
     events: Sequence[Event], at: Mapping[str, list[int]], before: int
 ) -> dict[str, str | None]:
@@ -528,4 +547,94 @@ def audit(
         rule_pack=pack.stamp,
         findings=findings,
         input_errors=errors,
+    )
+
+
+def audit_streamed(
+    events: Iterable[Event | InputError],
+    pack: RulePack,
+    calendar: LegalCalendar,
+    as_of: datetime | None = None,
+) -> AuditResult | None:
+    """audit() case by case as each case ends, for a log whose cases are contiguous.
+
+    A log written case after case (as `suitiao export` and most case systems write it) is
+    audited holding one case's events at a time: memory does not grow with the number of events.
+    What does grow is small: a set of the finished cases' hashes (to notice a case coming back)
+    and the findings. When a case comes back after another one began, the log is not contiguous
+    and None is returned at once: the caller audits it again with audit(), which groups every
+    event by case in memory. The result is the same as audit()'s on the same events.
+
+    `as_of` defaults to the latest event, which is only known at the end: every case is checked
+    as if the audit time were the end of time, and the `missing` findings whose due date has not
+    passed at the real audit time are dropped at the end (a `missing` deadline finding is made
+    exactly when the audit day is past its due date, so this gives the same findings).
+    """
+    checker = Checker(pack, calendar)
+    check_case = checker.check_case
+    far = date.max.toordinal()
+    errors: list[InputError] = []
+    unreckonable: list[InputError] = []
+    findings: list[Finding] = []
+    finished: set[int] = set()
+    bucket: list[Event] = []
+    current = ""
+    cases = count = 0
+    latest: Event | None = None
+    latest_ts = float("-inf")
+
+    def check(case_events: list[Event]) -> None:
+        if len(case_events) > 1:
+            case_events.sort(key=_TIME_THEN_FILE_ORDER)
+        try:
+            found = check_case(case_events, far)
+        except CalendarError as exc:
+            unreckonable.append(_unreckonable(case_events, exc))
+            return
+        if found:
+            findings.extend(found)
+
+    with _collector_paused():
+        for item in events:
+            if type(item) is not Event:
+                if isinstance(item, InputError):
+                    errors.append(item)
+                continue
+            count += 1
+            if item.ts > latest_ts:
+                latest_ts, latest = item.ts, item
+            case = item.case
+            if case is current or case == current:
+                bucket.append(item)
+                continue
+            if bucket:
+                check(bucket)
+            key = hash(case)
+            if key in finished:
+                return None  # the case came back: not contiguous (or a hash collision)
+            finished.add(key)
+            cases += 1
+            current, bucket = case, [item]
+        if bucket:
+            check(bucket)
+        if as_of is None:
+            as_of = (
+                (parse_datetime(latest.at) or datetime.fromisoformat(latest.at))
+                if latest is not None
+                else datetime.now(SHANGHAI).replace(microsecond=0)
+            )
+        as_of_day = shanghai_day(as_of.timestamp())
+        findings = [
+            f
+            for f in findings
+            if not (f.kind == "missing" and f.due is not None and f.due.toordinal() >= as_of_day)
+        ]
+        findings.sort(key=Finding.sort_key)
+    return AuditResult(
+        cases=cases,
+        events=count,
+        as_of=as_of,
+        rule_pack=pack.stamp,
+        findings=findings,
+        input_errors=errors + unreckonable,
     )

@@ -33,7 +33,7 @@ def shanghai_day(ts: float) -> int:
 class Event:
     """One event of one case; `day` is its Asia/Shanghai date (ordinal), `seq` its file order."""
 
-    __slots__ = ("activity", "at", "case", "data", "day", "line", "seq", "source", "ts")
+    __slots__ = ("activity", "at", "case", "data", "day", "line", "org", "seq", "source", "ts")
 
     def __init__(
         self,
@@ -45,6 +45,7 @@ class Event:
         seq: int,
         line: int = 0,
         source: str = "",
+        org: str = "",
     ) -> None:
         self.case = case
         self.activity = activity
@@ -55,6 +56,7 @@ class Event:
         self.seq = seq
         self.line = line
         self.source = source
+        self.org = org  # the organisation that acted (the statistics group by it)
 
     @property
     def date(self) -> date:
@@ -165,10 +167,14 @@ def event_from_record(
     data = record.get("data") or _EMPTY
     if not isinstance(data, dict):
         return "field 'data' must be a JSON object"
-    return Event(case, activity, str(at), ts, data, seq, line, source)
+    org = record.get("org")
+    return Event(
+        case, activity, str(at), ts, data, seq, line, source, org if type(org) is str else ""
+    )
 
 
 _CHUNK = 32768  # lines read per batch
+_INTERNED_CASES = 200_000  # case ids shared between events; the table starts over past this
 
 
 def parse_jsonl(
@@ -191,6 +197,8 @@ def parse_jsonl(
         batch = list(islice(source_lines, _CHUNK))
         if not batch:
             return
+        if len(case_ids) > _INTERNED_CASES:
+            case_ids.clear()  # a streamed audit keeps memory flat: forget long-finished cases
         out: list[Event | InputError] = []
         seq = _parse_batch(batch, number, seq, activities, codes, case_ids, source, out)
         number += len(batch)
@@ -275,7 +283,10 @@ def _parse_batch(
                         ts = parse_timestamp(at)
                     if ts is not None:
                         case = case_ids.setdefault(case, case)
-                        append(Event(case, activity, at, ts, data, seq, number, source))
+                        org = record.get("org")
+                        if type(org) is not str:
+                            org = ""
+                        append(Event(case, activity, at, ts, data, seq, number, source, org))
                         seq += 1
                         continue
             result = event_from_record(record, activities, seq, number, source)

@@ -1,0 +1,33 @@
+"""Telling the log formats of contract/EVENTS.md apart by content, not by file name.
+
+The first non-blank bytes decide (after a UTF-8 byte-order mark): `{` is JSON Lines, `<` is XML
+(XES), and anything else is CSV when its first line is a header naming the required columns in
+English or Chinese (csvlog.COLUMN_NAMES). Otherwise the format is unknown (None).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from standard_rules.csvlog import is_csv_header
+
+LogFormat = Literal["jsonl", "xes", "csv"]
+BOM = b"\xef\xbb\xbf"
+
+
+def detect_format(head: bytes) -> LogFormat | None:
+    """The format of a log from its first bytes (a few KiB are plenty)."""
+    text = head.removeprefix(BOM).lstrip()
+    if not text:
+        return "jsonl"  # an empty log: nothing to read in any format
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text.startswith(b"<"):
+        return "xes"
+    first = text.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        line = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a header cut in the middle of a character at the end of `head`
+        line = first[: exc.start].decode("utf-8", errors="ignore")
+    return "csv" if is_csv_header(line) else None
