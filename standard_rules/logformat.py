@@ -1,18 +1,22 @@
 """Telling the log formats of contract/EVENTS.md apart by content, not by file name.
 
-The first non-blank bytes decide (after a UTF-8 byte-order mark): `{` is JSON Lines, `<` is XML
-(XES), and anything else is CSV when its first line is a header naming the required columns in
-English or Chinese (csvlog.COLUMN_NAMES). Otherwise the format is unknown (None).
+The first non-blank bytes decide (after a UTF-8 byte-order mark): `{` is JSON Lines, `<` is XES
+(XML whose root element is `log`), and anything else is CSV when its first line is a header
+naming the required columns in English or Chinese (csvlog.COLUMN_NAMES). Otherwise the format
+is unknown (None).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from standard_rules.csvlog import is_csv_header
 
 LogFormat = Literal["jsonl", "xes", "csv"]
 BOM = b"\xef\xbb\xbf"
+_ROOT = re.compile(rb"<(?![?!])([\w.:-]+)")  # the first element's name, past <?xml?>, <!DOCTYPE>
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 
 def detect_format(head: bytes) -> LogFormat | None:
@@ -23,7 +27,8 @@ def detect_format(head: bytes) -> LogFormat | None:
     if text.startswith(b"{"):
         return "jsonl"
     if text.startswith(b"<"):
-        return "xes"
+        root = _ROOT.search(_COMMENT.sub(b"", text))  # XES only when the root element is <log>
+        return "xes" if root is not None and root.group(1).rpartition(b":")[2] == b"log" else None
     first = text.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         line = first.decode("utf-8")

@@ -74,6 +74,8 @@ def to_csv(records: list[dict[str, Any]], chinese: bool, crlf: bool = False) -> 
         (b'\xef\xbb\xbf\n  {"case": "A"}', "jsonl"),
         (b'<?xml version="1.0"?><log/>', "xes"),
         (b"\xef\xbb\xbf<log>", "xes"),
+        (b'<?xml version="1.0"?><!-- <note> --><xes:log xmlns:xes="x">', "xes"),
+        (b'<?xml version="1.0"?>\n<note><to>court</to></note>', None),
         (b"case,activity,at\r\nA,referred,2026-01-01T00:00:00+08:00\r\n", "csv"),
         ("\ufeff案号,环节,时间,机构\n".encode(), "csv"),
         ("案件编号;环节\n".encode(), None),

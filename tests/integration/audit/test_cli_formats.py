@@ -185,3 +185,33 @@ def test_report_formats(logs: dict[str, Path], tmp_path: Path, fmt: str) -> None
 
 def test_report_rejects_two_periods(logs: dict[str, Path]) -> None:
     assert main(["report", str(logs["jsonl"]), "--by", "month,year"]) == 2
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(logs: dict[str, Path], monkeypatch: Any) -> None:
+    from api import log_input
+    from standard_rules.legal_calendar import default_calendar
+    from standard_rules.pack import default_pack
+
+    monkeypatch.setattr(log_input.Progress, "update", _always_draw(log_input.Progress.update))
+    terminal = _Terminal()
+    result, streamed = log_input.run_audit(
+        [logs["jsonl"]], default_pack(), default_calendar(), None, terminal
+    )
+    assert streamed and result.events > 0
+    assert "审计 audit [" in terminal.getvalue() and "MB" in terminal.getvalue()
+    plain = io.StringIO()
+    log_input.run_audit([logs["shuffled"]], default_pack(), default_calendar(), None, plain)
+    assert plain.getvalue() == ""
+
+
+def _always_draw(update: Any) -> Any:
+    def draw(self: Any, done: int) -> None:
+        self.drawn = 0.0  # no rate limit in the test
+        update(self, done)
+
+    return draw
