@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.bootstrap import build_engine
 from api.http import auth, cases, feeds, reference
 from api.http.deps import Services
@@ -98,4 +98,5 @@ def create_app(
         app.include_router(router)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
+    web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API
     return app

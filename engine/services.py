@@ -159,7 +159,7 @@ class Engine:
         stored = self.store.get(case_id)
         if stored is None:
             raise CaseNotFound(f"案件 {case_id} 不存在")
-        return self._view(stored)
+        return self.view(stored)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return self.store.events(case_id)
@@ -231,7 +231,7 @@ class Engine:
         new = self._finish(step, actor, now)
         self.store.insert(new[0], new[1], new[2])
         self._remember(new[0], workflow, new[1])
-        return self._view(new[0])
+        return self.view(new[0])
 
     # -- completing a task ---------------------------------------------------------------------
 
@@ -299,7 +299,7 @@ class Engine:
             self._forget(case_id)
             raise
         self._remember(new[0], step.workflow, step.history + new[1])
-        return self._view(new[0])
+        return self.view(new[0])
 
     # -- timers --------------------------------------------------------------------------------
 
@@ -557,7 +557,8 @@ class Engine:
             "due": due,
         }
 
-    def _view(self, stored: StoredCase) -> CaseView:
+    def view(self, stored: StoredCase) -> CaseView:
+        """The case as callers see it, from its stored row (no workflow is loaded)."""
         tasks = tuple(
             TaskView(
                 case_id=stored.id,

@@ -82,7 +82,7 @@ def list_cases(
         offset=offset,
     )
     engine = services.engine
-    items = [case_read(engine._view(row), account) for row in rows]
+    items = [case_read(engine.view(row), account) for row in rows]
     return CasePage(items=items, limit=limit, offset=offset)
 
 

@@ -28,7 +28,7 @@ def my_tasks(
     found: list[MyTask] = []
     engine = services.engine
     for stored in services.reads.open_cases(visibility(account)):
-        view = engine._view(stored)
+        view = engine.view(stored)
         for task in view.tasks:
             read = task_read(task, account)
             if read.actionable:

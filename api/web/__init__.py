@@ -1,0 +1,87 @@
+"""The web pages (issue 6), served by the API's own process.
+
+The JSON API authenticates every request with a bearer token or an API key before routing
+(api/http/middleware.py). The pages sign people in with a cookie instead, so they are a small
+application of their own, put in front of the API by `install`: requests for `/` and `/ui/...`
+go to the pages, everything else to the API exactly as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
+
+from api.http.deps import Services
+from api.http.middleware import LimitBody
+from api.web import session
+from api.web.pages import home_for, page, router, translator
+
+STATIC = Path(__file__).parent / "static"
+PREFIX = "/ui"
+
+
+def build(services: Services) -> FastAPI:
+    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    web.state.services = services
+    web.include_router(router)
+    web.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="static")
+
+    @web.get("/", include_in_schema=False)
+    @web.get(PREFIX, include_in_schema=False)
+    def root(request: Request) -> Response:
+        try:
+            account = session.current(request)
+        except session.SignInRequired:
+            return RedirectResponse(f"{PREFIX}/login", status_code=303)
+        return RedirectResponse(home_for(account), status_code=303)
+
+    @web.exception_handler(session.SignInRequired)
+    async def sign_in(request: Request, exc: Exception) -> Response:
+        expired = isinstance(exc, session.SignInRequired) and exc.expired
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = f"{PREFIX}/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
+        response = RedirectResponse(url, status_code=303)
+        session.clear_session(response, request)
+        return response
+
+    @web.exception_handler(session.CsrfFailed)
+    async def csrf_failed(request: Request, _exc: Exception) -> Response:
+        t = translator(request)
+        return page(request, "error.html", 400, t=t, message=t("error.csrf"))
+
+    @web.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+        t = translator(request)
+        message = t("error.404") if status == 404 else str(getattr(exc, "detail", ""))
+        return page(request, "error.html", status, t=t, message=message)
+
+    return web
+
+
+class WebFront:
+    """ASGI: `/` and `/ui/...` to the pages, everything else to the API."""
+
+    def __init__(self, app: Any, web: Any) -> None:
+        self.app, self.web = app, web
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path == "/" or path == PREFIX or path.startswith(PREFIX + "/"):
+                await self.web(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages from `app` (called once by api.app.create_app)."""
+    services: Services = app.state.services
+    web = build(services)
+    app.add_middleware(WebFront, web=LimitBody(web, max_bytes=services.settings.max_body_bytes))

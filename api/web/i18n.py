@@ -1,0 +1,356 @@
+"""The pages' words in Simplified Chinese (the default) and English.
+
+The language is chosen by `?lang=en` / `?lang=zh` (kept in a cookie). The engine's own labels
+(task titles, choices, field names, error messages) are Chinese; the English page shows the
+translation below where there is one and the Chinese otherwise.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+DEFAULT = "zh"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # frame
+    "app": ("诉调对接", "Court–mediation handoff"),
+    "skip": ("跳到正文", "Skip to content"),
+    "nav.inbox": ("待办", "Inbox"),
+    "nav.cases": ("案件", "Cases"),
+    "nav.new": ("登记案件", "New case"),
+    "nav.audit": ("审计与统计", "Audit & statistics"),
+    "nav.signout": ("退出", "Sign out"),
+    "lang.switch": ("English", "中文"),
+    "lang.switch.label": ("Switch to English", "切换为中文"),
+    "footer": (
+        "依据 DB33/T 2561-2022《消费纠纷诉调对接服务规范》；期限按国务院放假安排计算。",
+        "Per DB33/T 2561-2022; deadlines follow the State Council's holiday schedule.",
+    ),
+    # sign-in
+    "login.title": ("登录", "Sign in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码不正确", "Wrong user name or password"),
+    "login.expired": ("登录已过期，请重新登录", "Your session expired; please sign in again"),
+    "login.demo": (
+        "示例账号（仅限演示）：clerk / clerk-demo，mediator / mediator-demo，judge / judge-demo，"
+        "auditor / auditor-demo",
+        "Demo accounts (demo only): clerk / clerk-demo, mediator / mediator-demo, "
+        "judge / judge-demo, auditor / auditor-demo",
+    ),
+    # inbox and case list
+    "inbox.title": ("我的待办", "My tasks"),
+    "inbox.all": ("本单位案件的全部待办", "All waiting tasks of my organisation's cases"),
+    "inbox.empty": ("没有符合条件的待办。", "No task matches."),
+    "inbox.count": ("共 {n} 项", "{n} in all"),
+    "cases.title": ("案件查询", "Cases"),
+    "cases.empty": ("没有符合条件的案件。", "No case matches."),
+    "filter.legend": ("筛选", "Filters"),
+    "filter.q": ("案号或当事人", "Case no. or party"),
+    "filter.court": ("法院", "Court"),
+    "filter.cpa": ("消保委", "Consumer council"),
+    "filter.process": ("路径", "Path"),
+    "filter.status": ("状态", "Status"),
+    "filter.due": ("期限", "Due"),
+    "filter.scope": ("范围", "Scope"),
+    "filter.any": ("全部", "Any"),
+    "filter.apply": ("筛选", "Apply"),
+    "filter.reset": ("清除", "Clear"),
+    "due.overdue": ("已逾期", "Overdue"),
+    "due.today": ("今日到期", "Due today"),
+    "due.week": ("本周到期", "Due this week"),
+    "scope.mine": ("需要我办理的", "Mine to act on"),
+    "scope.all": ("本单位全部", "All of my organisation's"),
+    "col.case": ("案号", "Case no."),
+    "col.process": ("路径", "Path"),
+    "col.task": ("待办", "Task"),
+    "col.who": ("办理单位", "Who acts"),
+    "col.due": ("法定期限", "Legal due date"),
+    "col.left": ("剩余", "Time left"),
+    "col.status": ("状态", "Status"),
+    "col.parties": ("当事人", "Parties"),
+    "col.opened": ("登记日期", "Opened"),
+    "col.outcome": ("结果", "Outcome"),
+    # days left
+    "left.days": ("剩余{n}日", "{n} days left"),
+    "left.one": ("剩余1日", "1 day left"),
+    "left.today": ("今日到期", "Due today"),
+    "left.overdue": ("已逾期{n}日", "{n} days overdue"),
+    "left.working": ("（{n}个工作日）", " ({n} working days)"),
+    "left.none": ("无法定期限", "No legal deadline"),
+    # case page
+    "case.title": ("案件", "Case"),
+    "case.parties": ("当事人", "Parties"),
+    "case.consumer": ("消费者", "Consumer"),
+    "case.business": ("经营者", "Business"),
+    "case.name": ("姓名/名称", "Name"),
+    "case.phone": ("电话", "Phone"),
+    "case.id_number": ("身份证号", "ID number"),
+    "case.claim": ("请求金额（元）", "Claim (yuan)"),
+    "case.amount": ("协议金额（元）", "Agreed amount (yuan)"),
+    "case.summary": ("纠纷概要", "Summary"),
+    "case.channel": ("渠道", "Channel"),
+    "case.court": ("法院", "Court"),
+    "case.cpa": ("调解组织", "Mediation organisation"),
+    "case.status": ("状态", "Status"),
+    "case.outcome": ("结案结果", "Outcome"),
+    "case.masked": (
+        "您的角色只能看到打码的身份证号和电话号码。",
+        "Your role sees ID and phone numbers masked.",
+    ),
+    "case.diagram": ("流程图", "Process diagram"),
+    "case.diagram.current": ("当前步骤（高亮）：", "Current step (highlighted): "),
+    "case.diagram.none": ("无（已结案）", "none (closed)"),
+    "case.diagram.sub": ("子流程：", "Sub-process: "),
+    "case.tasks": ("现在可以办理", "What you can do now"),
+    "case.tasks.none": (
+        "目前没有需要您办理的事项。",
+        "There is nothing for you to do on this case now.",
+    ),
+    "case.tasks.others": ("等待其他人办理：", "Waiting for others: "),
+    "case.timeline": ("时间线与期限", "Timeline and deadlines"),
+    "case.deadlines": ("期限", "Deadlines"),
+    "case.submit": ("提交", "Submit"),
+    "case.saved": ("已办理。", "Done."),
+    "case.errors": ("请更正以下问题：", "Please correct the following:"),
+    "case.optional": ("（选填）", " (optional)"),
+    "case.due": ("法定期限", "Legal due date"),
+    "case.why": ("计算方法", "How it was reckoned"),
+    "case.by": ("办理人", "By"),
+    "case.system": ("系统", "System"),
+    "case.yes": ("是", "Yes"),
+    "dl.met": ("已按期完成", "Met on time"),
+    "dl.late": ("逾期完成", "Met late"),
+    "dl.cancelled": ("义务已终止", "Obligation ended"),
+    "dl.paused": ("暂停计算中", "Paused"),
+    "dl.open_ended": ("双方同意延长，无固定期限", "Extended without an end date"),
+    "dl.closed": ("已结案", "Case closed"),
+    # new case
+    "new.title": ("登记案件", "Register a case"),
+    "new.process": ("路径", "Path"),
+    "new.case_id": ("案号", "Case number"),
+    "new.consumer": ("消费者姓名", "Consumer's name"),
+    "new.phone": ("消费者电话", "Consumer's phone"),
+    "new.business": ("经营者名称", "Business name"),
+    "new.claim": ("请求金额（元）", "Claim (yuan)"),
+    "new.channel": ("收件渠道", "Channel"),
+    "new.summary": ("纠纷概要", "Summary"),
+    "new.submit": ("登记", "Register"),
+    "channel.offline": ("线下", "Offline"),
+    "channel.online": ("线上", "Online"),
+    # audit dashboard
+    "audit.title": ("审计与统计", "Audit and statistics"),
+    "audit.summary": (
+        "{cases} 件案件，{events} 条事件；发现问题 {findings} 项（截至 {as_of}）",
+        "{cases} cases, {events} events; {findings} findings (as of {as_of})",
+    ),
+    "audit.by_rule": ("问题 · 按规则", "Findings by rule"),
+    "audit.by_org": ("问题 · 按机构", "Findings by organisation"),
+    "audit.findings": ("问题清单", "Findings"),
+    "audit.stats": ("统计", "Statistics"),
+    "audit.download": ("下载 Excel", "Download Excel"),
+    "audit.download.audit": ("审计报告（Excel）", "Audit report (Excel)"),
+    "audit.download.stats": ("统计报表（Excel）", "Statistics (Excel)"),
+    "audit.none": ("没有发现问题。", "No findings."),
+    "audit.rule": ("规则", "Rule"),
+    "audit.kind": ("类型", "Kind"),
+    "audit.org": ("机构", "Organisation"),
+    "audit.message": ("说明", "Description"),
+    "audit.count": ("件数", "Count"),
+    "audit.metric": ("指标", "Figure"),
+    "audit.total": ("合计", "Total"),
+    "audit.more": (
+        "仅显示前 {n} 项；完整清单请下载 Excel。",
+        "First {n} shown; download Excel for all.",
+    ),
+    "audit.stats.missing": (
+        "统计模块尚未就绪，仅显示审计结果。",
+        "The statistics module is not ready; only the audit is shown.",
+    ),
+    "audit.definitions": ("口径", "Definitions"),
+    # errors
+    "error.title": ("出错了", "Something went wrong"),
+    "error.404": (
+        "案件不存在，或不属于您的单位。",
+        "No such case, or it does not belong to your organisation.",
+    ),
+    "error.403": ("您的角色无权查看此页面。", "Your role may not see this page."),
+    "error.csrf": (
+        "表单已过期，请返回后重新提交。",
+        "The form expired; please go back and submit it again.",
+    ),
+    "error.back": ("返回待办", "Back to the inbox"),
+}
+
+PROCESS: dict[str, tuple[str, str]] = {
+    "pre_filing_referral": ("委派调解（立案前）", "Pre-filing referral (委派)"),
+    "post_filing_referral": ("委托调解（立案后）", "Post-filing referral (委托)"),
+    "complaint_mediation": ("消保委投诉调解", "Complaint mediation"),
+    "supported_lawsuit": ("支持起诉", "Supported lawsuit"),
+}
+STATUS: dict[str, tuple[str, str]] = {
+    "intake": ("受理中", "Intake"),
+    "assigned": ("已委派/委托", "Referred"),
+    "received": ("已签收", "Received"),
+    "mediating": ("调解中", "Mediating"),
+    "paused": ("暂停（鉴定/评估）", "Paused (appraisal)"),
+    "agreed": ("已达成协议", "Agreed"),
+    "confirming": ("司法确认中", "Judicial confirmation"),
+    "reporting": ("回复法院", "Reporting to the court"),
+    "returned": ("已退回法院", "Returned to the court"),
+    "closed": ("已结案", "Closed"),
+}
+ROLE: dict[str, tuple[str, str]] = {
+    "court_clerk": ("法院立案/诉调对接", "Court clerk"),
+    "judge": ("法官", "Judge"),
+    "mediator": ("消保委调解员", "Mediator"),
+    "auditor": ("审计员", "Auditor"),
+    "admin": ("管理员", "Administrator"),
+    "system": ("系统", "System"),
+    "party": ("当事人", "Party"),
+}
+CHOICE_VALUE: dict[str, tuple[str, str]] = {
+    "ordinary": ("普通程序", "Ordinary procedure"),
+    "simple": ("简易程序", "Simple procedure"),
+    "consumer": ("消费者", "Consumer"),
+    "business": ("经营者", "Business"),
+    "both": ("双方", "Both"),
+    "offline": ("线下", "Offline"),
+    "online": ("线上", "Online"),
+    "pre_filing": ("委派（立案前）", "Pre-filing (委派)"),
+    "post_filing": ("委托（立案后）", "Post-filing (委托)"),
+    "valid": ("有效", "Valid"),
+    "rejected": ("驳回", "Rejected"),
+}
+# The names of event data keys (contract/EVENTS.md) on the timeline.
+DATA_KEY: dict[str, tuple[str, str]] = {
+    "amount": ("金额（元）", "Amount (yuan)"),
+    "claim_amount": ("请求金额（元）", "Claim (yuan)"),
+    "effective_on": ("生效日期", "Effective on"),
+    "mode": ("方式", "Mode"),
+    "procedure": ("程序", "Procedure"),
+    "mediator_org": ("调解组织", "Mediation organisation"),
+    "party": ("当事人", "Party"),
+    "channel": ("渠道", "Channel"),
+    "reason": ("理由", "Reason"),
+    "until": ("至", "Until"),
+    "outcome": ("结果", "Outcome"),
+    "result": ("结果", "Result"),
+    "joint": ("共同申请", "Joint"),
+    "voluntary": ("自动履行", "Voluntary"),
+    "session_at": ("调解时间", "Session"),
+    "place": ("地点", "Place"),
+}
+# English for the engine's task titles, choices and fields (engine/actions.py), by id.
+TASK_EN: dict[str, str] = {
+    "record_consent": "Record whether the parties consent to mediation",
+    "refer": "Refer to a mediation organisation",
+    "sign_for_referral": "Sign for the referral materials",
+    "accept_referral": "Accept or decline the referral",
+    "notify_parties": "Notify the parties",
+    "mediate": "Mediate",
+    "agreement_follow_up": "Performance or judicial confirmation",
+    "decide_acceptance": "Accept the application for confirmation?",
+    "rule_on_confirmation": "Review and rule",
+    "register_case": "Register the case",
+    "court_review": "Review the agreement",
+    "resume_trial": "Resume the trial",
+    "decide_complaint": "Accept the complaint?",
+    "start_mediation": "Start mediation",
+    "support_decision": "After failed mediation",
+    "decide_support": "Support a lawsuit?",
+}
+CHOICE_EN: dict[str, str] = {
+    "record_consent.consent": "Both parties consent",
+    "record_consent.refuse": "A party refuses",
+    "refer.refer": "Refer",
+    "sign_for_referral.sign": "Sign for the materials (the mediation period starts today)",
+    "sign_for_referral.decline": "Decline",
+    "accept_referral.accept": "Accept",
+    "accept_referral.decline": "Decline (give reasons)",
+    "notify_parties.notify": "Parties notified of time, place, rights and confirmation",
+    "mediate.start": "Start mediation",
+    "mediate.pause": "Appraisal: pause the period",
+    "mediate.resume": "Appraisal over: resume the period",
+    "mediate.extend": "Both parties agree to extend",
+    "mediate.agree": "Agreement reached",
+    "mediate.fail": "Mediation failed",
+    "mediate.withdraw": "Applicant withdraws",
+    "agreement_follow_up.performed": "Agreement performed",
+    "agreement_follow_up.apply": "Joint application for judicial confirmation",
+    "decide_acceptance.accept": "Accept",
+    "decide_acceptance.not_accept": "Do not accept",
+    "rule_on_confirmation.valid": "Agreement valid",
+    "rule_on_confirmation.rejected": "Reject the application",
+    "rule_on_confirmation.withdrawn": "Withdrawn (or deemed withdrawn)",
+    "register_case.register": "Register the case",
+    "register_case.not_pursued": "The party does not sue",
+    "court_review.mediation_document": "Issue a mediation document",
+    "court_review.suit_withdrawn": "Plaintiff withdraws",
+    "resume_trial.resume": "Resume the trial",
+    "decide_complaint.accept": "Accept",
+    "decide_complaint.reject": "Reject",
+    "start_mediation.start": "Start mediation",
+    "support_decision.support": "Support the consumer's lawsuit",
+    "support_decision.close": "Period over: close",
+    "support_decision.consumer_withdraws": "Consumer drops the claim",
+    "decide_support.support": "Support the lawsuit",
+    "decide_support.decline": "Decline",
+}
+FIELD_EN: dict[str, str] = {
+    "party": "Party who refuses",
+    "mediator_org": "Mediation organisation",
+    "procedure": "Procedure",
+    "reason": "Reason",
+    "session_at": "Time of the session",
+    "place": "Place",
+    "until": "Until",
+    "amount": "Agreed amount (yuan)",
+    "effective_on": "Effective on",
+    "voluntary": "Performed voluntarily",
+    "joint": "Both parties apply together",
+    "court": "Court (complaint cases)",
+}
+
+
+class Translator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else DEFAULT
+        self.en = self.lang == "en"
+
+    def __call__(self, key: str, **values: object) -> str:
+        pair = TEXT.get(key)
+        text = key if pair is None else pair[1 if self.en else 0]
+        return text.format(**values) if values else text
+
+    def pick(self, table: dict[str, tuple[str, str]], key: str | None) -> str:
+        if key is None:
+            return ""
+        pair = table.get(key)
+        return key if pair is None else pair[1 if self.en else 0]
+
+    def process(self, key: str | None) -> str:
+        return self.pick(PROCESS, key)
+
+    def status(self, key: str | None) -> str:
+        return self.pick(STATUS, key)
+
+    def role(self, key: str | None) -> str:
+        return self.pick(ROLE, key)
+
+    def value(self, key: object) -> str:
+        if isinstance(key, bool):
+            return ("Yes" if key else "No") if self.en else ("是" if key else "否")
+        return self.pick(CHOICE_VALUE, str(key))
+
+    def data_key(self, key: str) -> str:
+        return self.pick(DATA_KEY, key)
+
+    def task(self, bpmn_id: str, title_zh: str) -> str:
+        return TASK_EN.get(bpmn_id, title_zh) if self.en else title_zh
+
+    def choice(self, bpmn_id: str, choice_id: str, label_zh: str) -> str:
+        return CHOICE_EN.get(f"{bpmn_id}.{choice_id}", label_zh) if self.en else label_zh
+
+    def field(self, name: str, label_zh: str) -> str:
+        return FIELD_EN.get(name, label_zh) if self.en else label_zh

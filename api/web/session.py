@@ -1,0 +1,135 @@
+"""The pages' session: the API's short-lived JWT in an HttpOnly cookie, and a CSRF token.
+
+The cookie holds the same access token `POST /auth/token` issues (15 minutes). Each page the
+user opens re-issues it after checking the account is still active, so a session ends after 15
+minutes without use, and a deactivated user is out at the next click. Cookies are HttpOnly and
+SameSite=Lax, and Secure unless the site is served on localhost.
+
+CSRF: a random token in its own cookie, echoed by every form in a hidden field and compared on
+POST (double submit; SameSite=Lax already keeps other sites' POSTs from carrying the session).
+A new token is set at sign-in, so a token planted before sign-in is worthless after it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request
+from starlette.responses import Response
+
+from api.http.deps import Services
+from storage.accounts import Account
+
+SESSION_COOKIE = "suitiao_session"
+CSRF_COOKIE = "suitiao_csrf"
+LANG_COOKIE = "suitiao_lang"
+CSRF_FIELD = "csrf_token"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "testserver"})
+
+
+class SignInRequired(Exception):
+    """No valid session: the page answers with a redirect to the sign-in page."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("sign in required")
+        self.expired = expired
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https" or (request.url.hostname or "") not in LOCAL_HOSTS
+
+
+def current(request: Request) -> Account:
+    """The signed-in account (checked against the account store), or SignInRequired."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInRequired()
+    svc = services(request)
+    claimed = svc.tokens.read(token)
+    if claimed is None:
+        raise SignInRequired(expired=True)
+    found = svc.accounts.user(claimed.id)
+    if found is None or not found[0].active:
+        raise SignInRequired(expired=True)
+    account: Account = found[0]
+    request.state.account = account
+    return account
+
+
+def set_session(response: Response, request: Request, account: Account) -> None:
+    svc = services(request)
+    response.set_cookie(
+        SESSION_COOKIE,
+        svc.tokens.issue(account),
+        max_age=svc.tokens.ttl,
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+        path="/",
+    )
+
+
+def clear_session(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure(request)
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """This browser's CSRF token; a new one is made (and set by `finish`) when it has none."""
+    token = getattr(request.state, "csrf", None)
+    if isinstance(token, str):
+        return token
+    token = request.cookies.get(CSRF_COOKIE) or ""
+    if len(token) < 32:
+        token = secrets.token_urlsafe(32)
+        request.state.csrf_new = True
+    request.state.csrf = token
+    return token
+
+
+def renew_csrf(request: Request) -> str:
+    token = secrets.token_urlsafe(32)
+    request.state.csrf = token
+    request.state.csrf_new = True
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.cookies.get(CSRF_COOKIE) or ""
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise CsrfFailed()
+
+
+def finish(response: Response, request: Request) -> Response:
+    """Cookies every page answer carries: a fresh CSRF token when one was made, the language."""
+    if getattr(request.state, "csrf_new", False):
+        response.set_cookie(
+            CSRF_COOKIE,
+            request.state.csrf,
+            httponly=True,
+            samesite="lax",
+            secure=secure(request),
+            path="/",
+        )
+    lang = getattr(request.state, "lang_set", None)
+    if isinstance(lang, str):
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            samesite="lax",
+            secure=secure(request),
+            path="/",
+        )
+    return response

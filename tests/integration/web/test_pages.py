@@ -1,0 +1,267 @@
+"""The pages without a browser: sessions, CSRF, scoping, masking, forms and the diagrams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.demo import add_demo_users
+from api.settings import Settings
+from api.web import diagram
+from api.web.deadlines import days_left, working_days_between
+from api.web.i18n import Translator
+from engine.services import Actor
+from standard_rules.legal_calendar import Unit, default_calendar
+
+CPA_A = "临海市消保委"
+CLERK_A = Actor("setup", "court_clerk", "临海市人民法院")
+CLERK_B = Actor("setup-b", "court_clerk", "天台县人民法院")
+PHONE = "13812345678"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    folder: Path = tmp_path_factory.mktemp("web")
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'suitiao.db'}",
+        secret_key="web-secret-" + "x" * 40,
+        state_dir=folder,
+    )
+    app = create_app(settings, timers=False)
+    add_demo_users(app.state.services.accounts)
+    engine = app.state.engine
+    for case_id, who, org in (("A-1", CLERK_A, CPA_A), ("B-1", CLERK_B, "天台县消保委")):
+        engine.open_case(
+            process_id="pre_filing_referral",
+            case_id=case_id,
+            actor=who,
+            facts={"consumer": {"name": "张伟", "phone": PHONE}, "claim_amount": 100},
+        )
+        for payload in ({"action": "consent"}, {"action": "refer", "mediator_org": org}):
+            task = engine.case(case_id).tasks[0]
+            engine.complete(case_id=case_id, task_id=task.task_id, actor=who, payload=payload)
+    yield TestClient(app)
+    engine.store.engine.dispose()
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    token = csrf(client.get("/ui/login").text)
+    answer = client.post(
+        "/ui/login",
+        data={"username": username, "password": f"{username}-demo", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def test_pages_ask_for_sign_in_and_the_api_still_wants_a_token(client: TestClient) -> None:
+    client.cookies.clear()
+    answer = client.get("/ui/inbox", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/ui/login?next=")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/ui/login"
+    assert client.get("/cases").status_code == 401
+    assert client.get("/healthz").status_code == 200
+
+
+def test_session_cookie_is_httponly_and_lax(client: TestClient) -> None:
+    client.cookies.clear()
+    token = csrf(client.get("/ui/login").text)
+    answer = client.post(
+        "/ui/login",
+        data={"username": "clerk", "password": "clerk-demo", "csrf_token": token},
+        follow_redirects=False,
+    )
+    cookies = answer.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("suitiao_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session
+    assert "Secure" not in session  # served on localhost here
+    # The session cookie is not an API credential by itself.
+    assert client.get("/tasks").status_code == 401
+
+
+def test_a_post_without_the_csrf_token_is_refused(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    answer = client.post("/ui/new", data={"process_id": "pre_filing_referral", "case_id": "X"})
+    assert answer.status_code == 400
+    assert "表单已过期" in answer.text
+    answer = client.post("/ui/login", data={"username": "clerk", "password": "clerk-demo"})
+    assert answer.status_code == 400
+
+
+def test_wrong_password_is_told_in_chinese(client: TestClient) -> None:
+    client.cookies.clear()
+    token = csrf(client.get("/ui/login").text)
+    answer = client.post(
+        "/ui/login", data={"username": "clerk", "password": "nope", "csrf_token": token}
+    )
+    assert answer.status_code == 401
+    assert "用户名或密码不正确" in answer.text
+
+
+def test_another_organisations_case_is_not_found(client: TestClient) -> None:
+    sign_in(client, "mediator")
+    assert client.get("/ui/cases/A-1").status_code == 200
+    answer = client.get("/ui/cases/B-1")
+    assert answer.status_code == 404
+    assert "张伟" not in answer.text
+    token = csrf(client.get("/ui/inbox").text)
+    answer = client.post(
+        "/ui/cases/B-1/tasks/anything", data={"action": "sign", "csrf_token": token}
+    )
+    assert answer.status_code == 404
+    assert "B-1" not in client.get("/ui/inbox").text
+
+
+def test_numbers_are_masked_for_auditors_only(client: TestClient) -> None:
+    sign_in(client, "mediator")
+    assert PHONE in client.get("/ui/cases/A-1").text
+    sign_in(client, "auditor")
+    page = client.get("/ui/cases/A-1").text
+    assert PHONE not in page and "138****5678" in page
+    assert "打码" in page
+
+
+def test_a_wrong_field_comes_back_next_to_it_and_nothing_changes(client: TestClient) -> None:
+    sign_in(client, "mediator")
+    page = client.get("/ui/cases/A-1").text
+    task = re.search(r'action="/ui/cases/A-1/tasks/([^"]+)"', page)
+    assert task is not None
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    answer = client.post(
+        f"/ui/cases/A-1/tasks/{task.group(1)}",
+        data={"action": "decline", "reason": "", "csrf_token": csrf(page)},
+    )
+    assert answer.status_code == 422
+    assert 'id="field-reason-error"' in answer.text
+    assert "请填写理由" in answer.text
+    assert f'name="version" value="{version.group(1)}"' in answer.text
+    # The right action moves the case on and redirects back to it.
+    answer = client.post(
+        f"/ui/cases/A-1/tasks/{task.group(1)}",
+        data={"action": "sign", "csrf_token": csrf(page), "version": version.group(1)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert "已办理" in client.get(answer.headers["location"]).text
+    # A stale form (the old version) is refused, not applied twice.
+    answer = client.post(
+        f"/ui/cases/A-1/tasks/{task.group(1)}",
+        data={"action": "sign", "csrf_token": csrf(page), "version": version.group(1)},
+    )
+    assert answer.status_code == 409
+
+
+def test_auditor_dashboard_and_downloads(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/ui/audit")
+    assert page.status_code == 200 and "<svg" in page.text
+    xlsx = client.get("/ui/audit/report.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "attachment" in xlsx.headers["content-disposition"]
+    assert client.get("/ui/audit/statistics.xlsx").content[:2] == b"PK"
+    sign_in(client, "clerk")
+    assert client.get("/ui/audit").status_code == 403
+    assert client.get("/ui/audit/report.xlsx").status_code == 403
+
+
+def test_english_is_one_click_away(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    assert "My tasks" in client.get("/ui/inbox?lang=en").text
+    assert "My tasks" in client.get("/ui/inbox").text  # kept in a cookie
+    assert "我的待办" in client.get("/ui/inbox?lang=zh").text
+
+
+def test_the_new_case_form_checks_its_fields(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    token = csrf(client.get("/ui/new").text)
+    answer = client.post(
+        "/ui/new",
+        data={
+            "process_id": "pre_filing_referral",
+            "case_id": "A-1",
+            "consumer": "李娜",
+            "claim": "12.345",
+            "csrf_token": token,
+        },
+    )
+    assert answer.status_code == 422
+    assert "请求金额须为不小于0、精确到分的金额（元）" in answer.text
+    answer = client.post(
+        "/ui/new",
+        data={
+            "process_id": "pre_filing_referral",
+            "case_id": "A-1",
+            "consumer": "李娜",
+            "csrf_token": token,
+        },
+    )
+    assert "已存在" in answer.text  # the engine's own message, next to the case number
+    answer = client.post(
+        "/ui/new",
+        data={
+            "process_id": "pre_filing_referral",
+            "case_id": "A-2",
+            "consumer": "李娜",
+            "phone": "13900001234",
+            "claim": "12.34",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/cases/" + quote("A-2", safe="")
+
+
+@pytest.mark.parametrize(
+    "process",
+    [
+        "pre_filing_referral",
+        "post_filing_referral",
+        "complaint_mediation",
+        "supported_lawsuit",
+        "mediation",
+        "judicial_confirmation",
+    ],
+)
+def test_every_diagram_renders_with_its_current_step(process: str) -> None:
+    loaded = diagram.load(process)
+    task = next(n.id for n in loaded.nodes.values() if n.kind == "userTask")
+    svg = diagram.render(process, {task}, "t", element_id="d")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count('aria-current="step"') == 1
+    assert f'data-id="{task}"' in svg
+
+
+def test_a_called_process_stands_for_its_tasks() -> None:
+    here, inner = diagram.placement("pre_filing_referral", {"mediate"})
+    assert here == {"mediation"}
+    assert inner == {"mediation": {"mediate"}}
+
+
+def test_days_left_are_counted_the_legal_way() -> None:
+    from datetime import date
+
+    calendar = default_calendar()
+    t = Translator("zh")
+    # National Day 2026: Oct 1-7 are rest days; Sep 30 to Oct 9 has 2 working days (8, 9).
+    assert working_days_between(calendar, date(2026, 9, 30), date(2026, 10, 9)) == 2
+    left = days_left(date(2026, 10, 9), date(2026, 9, 30), t, calendar, Unit.WORKING)
+    assert left.text == "剩余9日（2个工作日）"
+    assert days_left(date(2026, 9, 30), date(2026, 9, 30), t, calendar, None).text == "今日到期"
+    late = days_left(date(2026, 9, 28), date(2026, 9, 30), t, calendar, None)
+    assert late.overdue and late.text == "已逾期2日"
