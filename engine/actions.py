@@ -348,6 +348,14 @@ _form(
                 (
                     Field("session_at", "调解时间", "text", required=False),
                     Field("place", "调解地点", "text", required=False),
+                    # How the 调解通知 was served: recorded on the event (issue 7).
+                    Field(
+                        "channel",
+                        "送达方式",
+                        "choice",
+                        required=False,
+                        choices=("in_person", "post", "sms", "email", "phone", "online"),
+                    ),
                 ),
             ),
         ),

@@ -1450,3 +1450,20 @@ def test_an_agreement_cannot_take_effect_before_the_mediation(make_driver: Any) 
     with pytest.raises(InvalidTaskData) as info:
         d.do(MEDIATOR, "mediate", action="agree", amount=100, effective_on="2024-01-01")
     assert info.value.field == "effective_on"
+
+
+def test_the_notice_records_how_it_was_served(make_driver: Any) -> None:
+    """Issue 7: the event that a document was served records the channel."""
+    d: Driver = make_driver()
+    d.open(PRE, CLERK)
+    d.do(CLERK, "record_consent", action="consent")
+    d.do(CLERK, "refer", action="refer", mediator_org=CPC)
+    d.do(MEDIATOR, "sign_for_referral", action="sign")
+    d.do(MEDIATOR, "accept_referral", action="accept")
+    error = d.attempt(InvalidTaskData, MEDIATOR, "notify_parties", action="notify", channel="fax")
+    assert error.field == "channel"
+    d.do(MEDIATOR, "notify_parties", action="notify", channel="post", place="临海市消保委调解室")
+    assert dict(d.event("parties_notified").data) == {
+        "channel": "post",
+        "place": "临海市消保委调解室",
+    }
