@@ -280,27 +280,30 @@ class SqlCaseStore:
             # other worker skips it instead of waiting.
             pick = pick.with_for_update(of=cases_t, skip_locked=True)
         upsert_insert = pg_insert if postgres else sqlite_insert
-        with self.engine.begin() as conn:
-            row = conn.execute(pick).first()
-            if row is None:
-                return None
-            lease = upsert_insert(leases_t).values(
-                case_id=row.id, worker=worker, until_ts=now_ts + lease_seconds
-            )
-            lease = lease.on_conflict_do_update(
-                index_elements=[leases_t.c.case_id],
-                set_={"worker": worker, "until_ts": now_ts + lease_seconds},
-                where=leases_t.c.until_ts <= now_ts,
-            )
-            if conn.execute(lease.returning(leases_t.c.case_id)).first() is None:
-                return None  # another worker took it a moment ago; the next sweep goes on
-            others_due = select(cases_t.c.next_due_ts).where(
-                cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id
-            )
-            if exclude:  # a case the worker passed over must not bound the others
-                others_due = others_due.where(cases_t.c.id.not_in(sorted(exclude)))
-            others = conn.execute(others_due.order_by(cases_t.c.next_due_ts).limit(1)).scalar()
-        return row.id, _dt(others)
+        # Losing a race for a case is not "nothing due": try the next one (bounded).
+        for _ in range(8):
+            with self.engine.begin() as conn:
+                row = conn.execute(pick).first()
+                if row is None:
+                    return None
+                lease = upsert_insert(leases_t).values(
+                    case_id=row.id, worker=worker, until_ts=now_ts + lease_seconds
+                )
+                lease = lease.on_conflict_do_update(
+                    index_elements=[leases_t.c.case_id],
+                    set_={"worker": worker, "until_ts": now_ts + lease_seconds},
+                    where=leases_t.c.until_ts <= now_ts,
+                )
+                if conn.execute(lease.returning(leases_t.c.case_id)).first() is None:
+                    continue  # another worker leased it a moment ago
+                others_due = select(cases_t.c.next_due_ts).where(
+                    cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id
+                )
+                if exclude:  # a case the worker passed over must not bound the others
+                    others_due = others_due.where(cases_t.c.id.not_in(sorted(exclude)))
+                others = conn.execute(others_due.order_by(cases_t.c.next_due_ts).limit(1)).scalar()
+            return row.id, _dt(others)
+        return None
 
     def release(self, case_id: str, worker: str) -> None:
         with self.engine.begin() as conn:

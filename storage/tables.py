@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
+    # The timer sweep's claim orders due cases by (next_due_ts, id): one index range scan.
+    __table_args__ = (Index("ix_cases_due", "next_due_ts", "id"),)
 
     id: str = Field(primary_key=True, max_length=100)
     process_id: str = Field(index=True, max_length=64)
