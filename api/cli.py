@@ -400,6 +400,18 @@ def cmd_notify(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.workers > 1:
+        # Several processes share the CPU-bound engine steps; timer sweeps share the due cases
+        # through leases, and each step's version check keeps concurrent writers honest.
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return EXIT_OK
     from api.app import create_app
 
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
@@ -498,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web application and its timer worker")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -70,7 +70,7 @@ def seed_users(database_url: str) -> None:
     store.engine.dispose()
 
 
-def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, processes: int = 1) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{folder / 'bench.db'}",
@@ -80,6 +80,7 @@ def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--workers", str(processes),
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter
     deadline = time.monotonic() + 30
@@ -192,6 +193,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--saturation", type=int, default=2000)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.saturation = 5.0, 400
@@ -199,7 +201,7 @@ def main() -> int:
         folder = Path(tmp)
         seed_users(f"sqlite:///{folder / 'bench.db'}")
         port = free_port()
-        server = start_server(folder, port)
+        server = start_server(folder, port, args.processes)
         try:
             load = Load(f"http://127.0.0.1:{port}", args.workers)
             saturation(load, 160, prefix="W")  # warm up: specs parsed, pools and caches filled
