@@ -150,7 +150,6 @@ class Engine:
         # case id -> (version, live workflow, event history) of recently stepped cases
         self._cache: OrderedDict[str, tuple[int, Any, list[CaseEvent]]] = OrderedDict()
         self._cache_size = cache_size
-        self.reminders: list[tuple[str, Reminder]] = []  # handed to the notifier (issue 7)
         self.worker = f"worker-{uuid4().hex[:12]}"
 
     # -- reading -------------------------------------------------------------------------------
