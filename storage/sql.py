@@ -70,6 +70,7 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA wal_autocheckpoint=20000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
