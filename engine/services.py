@@ -12,11 +12,11 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from engine.actions import CLERK, FORMS, JUDGE, MEDIATOR, Context, Effect, form_for, validate
+from engine.actions import CLERK, JUDGE, MEDIATOR, Context, Effect, form_for, validate
 from engine.bpmn import runtime
 from engine.bpmn.sandbox import script_engine
 from engine.bpmn.serializer import make_serializer
@@ -32,19 +32,17 @@ from engine.domain.errors import (
 )
 from engine.domain.events import CaseEvent, chain
 from engine.domain.lifecycle import apply as lifecycle_apply
+from engine.moving_deadlines import adjustable, rearm
 from engine.ports import CaseStore, Clock, StoredCase, Timer
 from engine.script_api import (
-    SHANGHAI,
     Draft,
     Reminder,
     StepContext,
-    end_of_day,
     script_functions,
     shanghai_date,
     step_context,
 )
-from standard_rules.deadlines import reckon
-from standard_rules.eventlog import shanghai_day
+from engine.views import CaseView, TaskView, case_view, task_record
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
 
@@ -79,34 +77,6 @@ class Actor:
 SYSTEM = Actor("system", "system", "")
 
 
-@dataclass(frozen=True)
-class TaskView:
-    case_id: str
-    task_id: str
-    bpmn_id: str
-    title_zh: str
-    roles: tuple[str, ...]
-    org: str | None  # the organisation whose people may act
-    due: str | None  # the legal due date (YYYY-MM-DD) of this wait, if any
-    choices: tuple[dict[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class CaseView:
-    id: str
-    process_id: str
-    status: str
-    version: int
-    court_org: str | None
-    mediator_org: str | None
-    outcome: str | None
-    facts: Mapping[str, Any]
-    tasks: tuple[TaskView, ...]
-    next_due: datetime | None
-    opened_at: datetime
-    closed_at: datetime | None
-
-
 @dataclass
 class _Step:
     """A step under way: the loaded case, its live workflow and what the step produced."""
@@ -118,15 +88,6 @@ class _Step:
     drafts: list[Draft] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
-
-
-class _SimpleEvent:
-    """Events as deadline reckoning reads them (activity, Shanghai day, data)."""
-
-    __slots__ = ("activity", "data", "day")
-
-    def __init__(self, activity: str, day: int, data: Mapping[str, Any]) -> None:
-        self.activity, self.day, self.data = activity, day, data
 
 
 class Engine:
@@ -158,7 +119,7 @@ class Engine:
         stored = self.store.get(case_id)
         if stored is None:
             raise CaseNotFound(f"案件 {case_id} 不存在")
-        return self.view(stored)
+        return case_view(stored)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return self.store.events(case_id)
@@ -230,7 +191,7 @@ class Engine:
         new = self._finish(step, actor, now)
         self.store.insert(new[0], new[1], new[2])
         self._remember(new[0], workflow, new[1])
-        return self.view(new[0])
+        return case_view(new[0])
 
     # -- completing a task ---------------------------------------------------------------------
 
@@ -259,9 +220,7 @@ class Engine:
             # too, for scripts and people who know the step but not its instance id.
             listed = step.stored.facts.get("tasks", [])
             if caught_up:
-                listed = [
-                    self._task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)
-                ]
+                listed = [task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)]
             wanted = next(
                 (t["task_id"] for t in listed if task_id in (t["task_id"], t["bpmn_id"])), None
             )
@@ -291,14 +250,16 @@ class Engine:
                 runtime.complete(step.workflow, task.task_id, effect.data, now)
             step.drafts.extend(_stamped(context, now))
             step.reminders.extend(context.reminders)
-            self._rearm(step)
+            rearm(
+                self.pack, self.calendar, step.workflow, step.history, step.drafts, self.clock.now()
+            )
             new = self._finish(step, actor, now)
             self.store.update(new[0], step.stored.version, new[1], new[2])
         except BaseException:
             self._forget(case_id)
             raise
         self._remember(new[0], step.workflow, step.history + new[1])
-        return self.view(new[0])
+        return case_view(new[0])
 
     # -- timers --------------------------------------------------------------------------------
 
@@ -359,10 +320,20 @@ class Engine:
             if not due:
                 break
             timer = due[0]
-            if self._status(step) == "paused" and self._adjustable(step, timer) is not None:
+            if (
+                self._status(step) == "paused"
+                and adjustable(self.pack, step.workflow, timer) is not None
+            ):
                 # The declared end of an appraisal pause: the period runs again from here.
                 step.drafts.append(Draft("pause_ended", {"auto": True}, timer.due_at, system=True))
-                self._rearm(step)
+                rearm(
+                    self.pack,
+                    self.calendar,
+                    step.workflow,
+                    step.history,
+                    step.drafts,
+                    self.clock.now(),
+                )
                 fired = True
                 continue
             context = StepContext(stamp=timer.due_at)
@@ -370,7 +341,9 @@ class Engine:
                 runtime.step(step.workflow, timer.due_at + ONE_MICROSECOND)
             step.drafts.extend(_stamped(context, timer.due_at))
             step.reminders.extend(context.reminders)
-            self._rearm(step)
+            rearm(
+                self.pack, self.calendar, step.workflow, step.history, step.drafts, self.clock.now()
+            )
             fired = True
         return fired
 
@@ -429,49 +402,6 @@ class Engine:
             seen=frozenset(seen),
         )
 
-    def _reckoning_events(self, step: _Step) -> list[_SimpleEvent]:
-        events = [_SimpleEvent(e.activity, _day(e.at), e.data) for e in step.history]
-        events += [
-            _SimpleEvent(d.activity, _day(d.at or self.clock.now()), d.data) for d in step.drafts
-        ]
-        return events
-
-    def _adjustable(self, step: _Step, timer: runtime.ArmedTimer) -> tuple[str, str] | None:
-        """(rule, period) when a timer holds a period that pauses and extensions move."""
-        target = runtime.period_reference(step.workflow, timer.task_id, timer.expression)
-        if target is None:
-            return None
-        rule_id, period_name = target
-        period = self.pack.rule(rule_id).period(period_name)
-        return target if period.adjust else None
-
-    def _rearm(self, step: _Step) -> None:
-        """Move adjustable deadlines after pauses and extensions, reckoned as the audit does."""
-        events: list[_SimpleEvent] | None = None
-        for timer in runtime.armed_timers(step.workflow):
-            key = self._adjustable(step, timer)
-            if key is None:
-                continue
-            if events is None:
-                events = self._reckoning_events(step)
-            period = self.pack.rule(key[0]).period(key[1])
-            starts = [i for i, e in enumerate(events) if e.activity == period.start]
-            if not starts:
-                continue
-            result = reckon(period, self.calendar, events, starts[-1])
-            if result.satisfied_at is not None:
-                continue
-            if result.paused:
-                pause = next(e for e in reversed(events) if e.activity == "pause_started")
-                until = pause.data.get("until")
-                target = end_of_day(date.fromisoformat(until)) if until else None
-            elif result.due is not None:
-                target = end_of_day(date.fromordinal(result.due))
-            else:
-                target = None
-            if target is not None and target.astimezone(UTC) != timer.due_at:
-                runtime.rearm(step.workflow, timer.task_id, target)
-
     def _finish(
         self, step: _Step, actor: Actor, now: datetime
     ) -> tuple[StoredCase, list[CaseEvent], list[Timer]]:
@@ -506,9 +436,7 @@ class Engine:
         ]
         facts = dict(stored.facts)
         facts.update(step.facts)
-        facts["tasks"] = [
-            self._task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)
-        ]
+        facts["tasks"] = [task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)]
         if step.reminders:
             facts.setdefault("reminders", [])
             facts["reminders"] = (
@@ -535,66 +463,24 @@ class Engine:
             new.next_due = None
         return new, sealed, timers
 
+    def _adjustable(self, step: _Step, timer: runtime.ArmedTimer) -> bool:
+        return adjustable(self.pack, step.workflow, timer) is not None
+
+    def _rearm(self, step: _Step) -> None:
+        rearm(self.pack, self.calendar, step.workflow, step.history, step.drafts, self.clock.now())
+
+    def view(self, stored: StoredCase) -> CaseView:
+        """The case as callers see it, from its stored row (no workflow is loaded)."""
+        return case_view(stored)
+
     def _who(self, draft: Draft, actor: Actor) -> tuple[str | None, str | None, str | None]:
         if actor.role == "system" or draft.system:
             return ("system", "system", None)
         return (actor.id, actor.role, actor.org or None)
-
-    def _task_record(self, task: runtime.ReadyTask, workflow: Any) -> dict[str, Any]:
-        form = FORMS.get(task.bpmn_id)
-        due = None
-        if form is not None and form.timers:
-            deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
-            if deadline is not None:
-                due = deadline.astimezone(SHANGHAI).date().isoformat()
-        return {
-            "task_id": task.task_id,
-            "bpmn_id": task.bpmn_id,
-            "title_zh": form.title_zh if form else task.name,
-            "roles": sorted(form.roles) if form else [],
-            "org": form.org if form else None,
-            "due": due,
-        }
-
-    def view(self, stored: StoredCase) -> CaseView:
-        """The case as callers see it, from its stored row (no workflow is loaded)."""
-        tasks = tuple(
-            TaskView(
-                case_id=stored.id,
-                task_id=t["task_id"],
-                bpmn_id=t["bpmn_id"],
-                title_zh=t["title_zh"],
-                roles=tuple(t["roles"]),
-                org=stored.court_org if t["org"] == "court" else stored.mediator_org,
-                due=t["due"],
-                choices=tuple(
-                    {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
-                    for c in FORMS[t["bpmn_id"]].choices
-                )
-                if t["bpmn_id"] in FORMS
-                else (),
-            )
-            for t in stored.facts.get("tasks", [])
-        )
-        return CaseView(
-            id=stored.id,
-            process_id=stored.process_id,
-            status=stored.status,
-            version=stored.version,
-            court_org=stored.court_org,
-            mediator_org=stored.mediator_org,
-            outcome=stored.outcome,
-            facts={k: v for k, v in stored.facts.items() if k not in ("tasks",)},
-            tasks=tasks,
-            next_due=stored.next_due,
-            opened_at=stored.opened_at,
-            closed_at=stored.closed_at,
-        )
 
 
 def _stamped(context: StepContext, at: datetime) -> list[Draft]:
     return [Draft(d.activity, d.data, d.at or at, system=True) for d in context.drafts]
 
 
-def _day(at: datetime) -> int:
-    return shanghai_day(at.timestamp())
+__all__ = ["SYSTEM", "Actor", "CaseView", "Engine", "SystemClock", "TaskView"]

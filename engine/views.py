@@ -1,0 +1,99 @@
+"""What callers see of a case: its row and its waiting tasks, with their legal due dates.
+
+Built from the stored row alone (the task list is saved with each step), so listing cases and
+inboxes never loads a workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.actions import FORMS
+from engine.bpmn import runtime
+from engine.ports import StoredCase
+from engine.script_api import SHANGHAI
+
+
+@dataclass(frozen=True)
+class TaskView:
+    case_id: str
+    task_id: str
+    bpmn_id: str
+    title_zh: str
+    roles: tuple[str, ...]
+    org: str | None  # the organisation whose people may act
+    due: str | None  # the legal due date (YYYY-MM-DD) of this wait, if any
+    choices: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    process_id: str
+    status: str
+    version: int
+    court_org: str | None
+    mediator_org: str | None
+    outcome: str | None
+    facts: Mapping[str, Any]
+    tasks: tuple[TaskView, ...]
+    next_due: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+def task_record(task: runtime.ReadyTask, workflow: Any) -> dict[str, Any]:
+    """The task as saved with the case: id, form, who acts, and its legal due date."""
+    form = FORMS.get(task.bpmn_id)
+    due = None
+    if form is not None and form.timers:
+        deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
+        if deadline is not None:
+            due = deadline.astimezone(SHANGHAI).date().isoformat()
+    return {
+        "task_id": task.task_id,
+        "bpmn_id": task.bpmn_id,
+        "title_zh": form.title_zh if form else task.name,
+        "roles": sorted(form.roles) if form else [],
+        "org": form.org if form else None,
+        "due": due,
+    }
+
+
+def case_view(stored: StoredCase) -> CaseView:
+    """The case as callers see it, from its stored row (no workflow is loaded)."""
+    tasks = tuple(
+        TaskView(
+            case_id=stored.id,
+            task_id=t["task_id"],
+            bpmn_id=t["bpmn_id"],
+            title_zh=t["title_zh"],
+            roles=tuple(t["roles"]),
+            org=stored.court_org if t["org"] == "court" else stored.mediator_org,
+            due=t["due"],
+            choices=tuple(
+                {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
+                for c in FORMS[t["bpmn_id"]].choices
+            )
+            if t["bpmn_id"] in FORMS
+            else (),
+        )
+        for t in stored.facts.get("tasks", [])
+    )
+    return CaseView(
+        id=stored.id,
+        process_id=stored.process_id,
+        status=stored.status,
+        version=stored.version,
+        court_org=stored.court_org,
+        mediator_org=stored.mediator_org,
+        outcome=stored.outcome,
+        facts={k: v for k, v in stored.facts.items() if k not in ("tasks",)},
+        tasks=tasks,
+        next_due=stored.next_due,
+        opened_at=stored.opened_at,
+        closed_at=stored.closed_at,
+    )
