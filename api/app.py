@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.bootstrap import build_engine
-from api.http import auth, cases, feeds, reference
+from api.http import auth, cases, documents, feeds, reference
 from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody
 from api.security import Tokens, load_secret
@@ -104,7 +104,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (auth.router, cases.router, feeds.router, reference.router):
+    for router in (auth.router, cases.router, documents.router, feeds.router, reference.router):
         app.include_router(router)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)

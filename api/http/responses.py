@@ -15,6 +15,7 @@ DESCRIPTIONS = {
     "或同一幂等键的请求仍在处理；附案件当前状态",
     413: "请求体过大",
     422: "字段校验失败：code 为稳定的错误代码，message 为中文说明，field 指明字段",
+    503: "服务端缺少生成文书所需的中文字体（管理员安装后即可）",
 }
 ETAG = {"ETag": {"description": "案件版本号（用于 If-Match）", "schema": {"type": "string"}}}
 

@@ -94,6 +94,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/cases/{case_id}"): Row(READ_CASE, at("sign_for_referral", "", {})),
     ("GET", "/cases/{case_id}/events"): Row(READ_CASE, at("sign_for_referral", "/events", {})),
     ("GET", "/cases/{case_id}/audit"): Row(READ_CASE, at("sign_for_referral", "/audit", {})),
+    ("GET", "/cases/{case_id}/documents"): Row(
+        READ_CASE, at("sign_for_referral", "/documents", {})
+    ),
+    # The 委派调解函 exists once the case is referred: the court and the mediator may produce it.
+    ("POST", "/cases/{case_id}/documents/{kind}"): Row(
+        "200/404 200/404 200/404 403/403 403/403",
+        at(
+            "sign_for_referral",
+            "/documents/assignment_letter",
+            {
+                "fields": {
+                    "business_name": "临海某家电有限公司",
+                    "summary": "空调质量纠纷",
+                    "materials": "起诉状、证据材料",
+                }
+            },
+        ),
+    ),
     ("POST", "/cases/{case_id}/tasks/{task_id}"): Row(
         MEDIATOR_STEP, at("sign_for_referral", "/tasks/sign_for_referral", {"action": "sign"})
     ),
