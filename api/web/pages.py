@@ -18,8 +18,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from api.documents import FieldConflict, MissingFields, NotReady
+from api.documents import produce as produce_letter
+from api.documents import timeline as documents_timeline
+from api.documents.fonts import FontMissing
+from api.documents.template import kinds as document_kinds
+from api.documents.template import load_template
 from api.errors import ApiError
-from api.http.deps import CASE_READERS, Services, actor, visibility
+from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibility
 from api.http.masking import mask
 from api.http.views import visible_case
 from api.security import verify_password
@@ -54,6 +60,7 @@ from api.web.views import (
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
+from storage.documents import DocumentStore
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -304,6 +311,7 @@ def _case_page(
     submitted: dict[str, str] | None = None,
     error: tuple[str, str, str] | None = None,
     notice: str = "",
+    document_error: str = "",
 ) -> Response:
     svc = services(request)
     try:
@@ -405,7 +413,60 @@ def _case_page(
         channel=view.facts.get("channel"),
         case_url=case_url,
         org_options=_mediator_orgs(services(request)),
+        documents=_documents(services(request), case_id),
+        document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
+        document_error=document_error,
     )
+
+
+def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
+    records = documents_timeline(DocumentStore(svc.reads.engine), case_id)
+    for record in records:
+        created = datetime.fromisoformat(str(record["created_at"])).astimezone(_SHANGHAI)
+        record["created"] = created.strftime("%Y-%m-%d %H:%M")
+    return records
+
+
+def _document_kinds() -> list[tuple[str, str]]:
+    return [(kind, load_template(kind).title) for kind in document_kinds()]
+
+
+@router.post("/cases/{case_id}/documents")
+async def produce_document(request: Request, case_id: str, account: Me) -> Response:
+    """Produce a letter from the case, keep it with the case, and hand the file to the browser."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(request, form.get(CSRF_FIELD))
+    t = translator(request)
+    svc = services(request)
+    try:
+        visible_case(svc, account, case_id)
+    except ApiError:
+        return page(request, "error.html", 404, account, t=t, message=t("error.404"))
+    if account.role not in CASE_WRITERS:
+        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
+    kind, fmt = form.get("kind", ""), form.get("format", "pdf")
+    if kind not in document_kinds() or fmt not in ("pdf", "docx"):
+        return _case_page(request, account, case_id, t, 422, document_error="文书种类或格式无效")
+    extra = {"materials": form["materials"]} if form.get("materials") else None
+    try:
+        _, content = produce_letter(
+            svc.engine,
+            DocumentStore(svc.reads.engine),
+            case_id,
+            kind,
+            fmt,
+            extra,
+            created_by=account.id,
+        )
+    except (MissingFields, NotReady, FieldConflict, FontMissing) as exc:
+        return _case_page(request, account, case_id, t, 422, document_error=str(exc))
+    media = (
+        "application/pdf"
+        if fmt == "pdf"
+        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    )
+    disposition = f"attachment; filename*=UTF-8''{quote(case_id + '-' + kind)}.{fmt}"
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
 def _mediator_orgs(svc: Services) -> list[str]:

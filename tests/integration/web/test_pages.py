@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -265,3 +266,66 @@ def test_days_left_are_counted_the_legal_way() -> None:
     assert days_left(date(2026, 9, 30), date(2026, 9, 30), t, calendar, None).text == "今日到期"
     late = days_left(date(2026, 9, 28), date(2026, 9, 30), t, calendar, None)
     assert late.overdue and late.text == "已逾期2日"
+
+
+def test_a_clerk_produces_a_letter_from_the_case_page(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    url = f"/ui/cases/{quote('A-1', safe='')}"
+    page = client.get(url)
+    assert "委派调解函" in page.text and "尚未生成文书" in page.text
+    # The case holds no business name or summary: the letter is refused, naming them.
+    refused = client.post(
+        f"{url}/documents",
+        data={"csrf_token": csrf(page.text), "kind": "assignment_letter", "format": "pdf"},
+    )
+    assert refused.status_code == 422
+    assert "缺少必填项" in refused.text and "经营者名称" in refused.text
+    # Nothing was kept.
+    assert "尚未生成文书" in client.get(url).text
+
+
+def test_an_auditor_cannot_produce_letters(client: TestClient) -> None:
+    sign_in(client, "auditor")
+    url = f"/ui/cases/{quote('A-1', safe='')}"
+    page = client.get(url)
+    assert "生成并下载" not in page.text
+    refused = client.post(
+        f"{url}/documents",
+        data={"csrf_token": csrf(page.text), "kind": "assignment_letter", "format": "pdf"},
+    )
+    assert refused.status_code == 403
+
+
+def test_the_produced_letter_downloads_and_is_listed_with_its_hash(client: TestClient) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine.open_case(
+        process_id="pre_filing_referral",
+        case_id="A-DOC",
+        actor=CLERK_A,
+        facts={
+            "consumer": {"name": "王芳", "phone": PHONE},
+            "business": {"name": "临海某家电有限公司"},
+            "summary": "空调质量纠纷",
+            "claim_amount": 2600,
+        },
+    )
+    for payload in ({"action": "consent"}, {"action": "refer", "mediator_org": CPA_A}):
+        task = engine.case("A-DOC").tasks[0]
+        engine.complete(case_id="A-DOC", task_id=task.task_id, actor=CLERK_A, payload=payload)
+    sign_in(client, "clerk")
+    url = f"/ui/cases/{quote('A-DOC', safe='')}"
+    page = client.get(url)
+    download = client.post(
+        f"{url}/documents",
+        data={
+            "csrf_token": csrf(page.text),
+            "kind": "assignment_letter",
+            "format": "pdf",
+            "materials": "起诉状一份、购物凭证一份",
+        },
+    )
+    assert download.status_code == 200, download.text[:500]
+    assert download.content.startswith(b"%PDF")
+    assert "attachment" in download.headers["content-disposition"]
+    listed = client.get(url).text
+    assert hashlib.sha256(download.content).hexdigest()[:12] in listed
