@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,8 @@ from storage.accounts import AccountStore
 from storage.idempotency import IdempotencyStore
 from storage.scoped import ScopedReads
 
+log = logging.getLogger("suitiao.api")
+
 DESCRIPTION = """诉调对接工作流引擎（DB33/T 2561-2022）。
 
 登录：`POST /auth/token`（OAuth2 密码模式）取得 15 分钟有效的 Bearer 令牌；系统对接用
@@ -32,6 +35,30 @@ DESCRIPTION = """诉调对接工作流引擎（DB33/T 2561-2022）。
 写操作：`Idempotency-Key` 使重试只执行一次；`If-Match`（案件的 ETag）防止两人同时办理同一
 案件，不符时 409 并附案件当前状态。错误体：`{"code", "message", "field"}`。
 """
+
+
+async def _notify_loop(services: Services, interval: float) -> None:
+    """Plan reminders and escalations and send what is due, as `suitiao notify` does."""
+    from api.notify import dispatch, schedule
+    from api.notify.channels import channels_from
+    from api.notify.config import load_config
+    from storage.outbox import Outbox
+
+    config = load_config(None)
+    outbox = Outbox(services.reads.engine)
+    channels = channels_from(config)
+
+    def once() -> None:
+        now = services.engine.clock.now()
+        schedule(services.engine, outbox, config, now)
+        dispatch(outbox, channels, config, now)
+
+    while True:
+        try:
+            await asyncio.to_thread(once)
+        except Exception:  # a failing channel must not stop the service; the outbox retries
+            log.exception("notification round failed")
+        await asyncio.sleep(interval)
 
 
 async def _timer_loop(services: Services, interval: float) -> None:
@@ -80,13 +107,16 @@ def create_app(
             yield
             return
         _tune_gc()  # a serving process, not a test client: see _tune_gc
-        task = asyncio.create_task(_timer_loop(services, settings.timer_poll_seconds))
+        tasks = [asyncio.create_task(_timer_loop(services, settings.timer_poll_seconds))]
+        if settings.notify_poll_seconds > 0:
+            tasks.append(asyncio.create_task(_notify_loop(services, settings.notify_poll_seconds)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(
         title="诉调 Suitiao",

@@ -14,6 +14,7 @@ class Settings:
     local_rules: tuple[Path, ...] = ()
     calendar_dirs: tuple[Path, ...] = ()
     timer_poll_seconds: float = 30.0
+    notify_poll_seconds: float = 300.0  # reminders and escalations; 0 turns the loop off
     secret_key: str = field(default="", repr=False)
     state_dir: Path = Path("var")  # where a generated secret key is kept
     token_minutes: int = 15
@@ -26,6 +27,7 @@ class Settings:
             database_url=os.environ.get("DATABASE_URL", cls.database_url),
             local_rules=tuple(Path(p) for p in local.split(os.pathsep) if p),
             timer_poll_seconds=float(os.environ.get("SUITIAO_TIMER_POLL_SECONDS", "30")),
+            notify_poll_seconds=float(os.environ.get("SUITIAO_NOTIFY_POLL_SECONDS", "300")),
             secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),
             state_dir=Path(os.environ.get("SUITIAO_STATE_DIR", "var")),
         )

@@ -80,7 +80,7 @@ def _record(row: Any) -> DocumentRecord:
 class DocumentStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Until the lead adds the migration, the table is created where it is used.
+        # Migration 0004 creates the table; create_all keeps a bare engine (tests) usable.
         SQLModel.metadata.create_all(engine, tables=[documents_t])
 
     def add(

@@ -93,7 +93,7 @@ def _item(row: Any) -> OutboxItem:
 class Outbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Until the lead adds the migration, the table is created where it is used.
+        # Migration 0004 creates the table; create_all keeps a bare engine (tests) usable.
         SQLModel.metadata.create_all(engine, tables=[outbox_t])
 
     def enqueue(self, notifications: Sequence[Notification]) -> int:

@@ -110,6 +110,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.tasks.others": ("等待其他人办理：", "Waiting for others: "),
     "case.timeline": ("时间线与期限", "Timeline and deadlines"),
     "case.documents": ("文书", "Documents"),
+    "inbox.notices": ("提醒与督办", "Reminders and escalations"),
     "case.documents.none": ("尚未生成文书。", "No document produced yet."),
     "case.documents.kind": ("文书种类", "Document"),
     "case.documents.format": ("格式", "Format"),

@@ -61,6 +61,7 @@ from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
 from storage.documents import DocumentStore
+from storage.outbox import Outbox
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -255,7 +256,23 @@ def inbox(
             "scope": "all" if not mine_only else "mine",
         },
         case_url=case_url,
+        notices=_notices(svc, account),
     )
+
+
+def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
+    """The latest in-app reminders and escalations for the user's organisation."""
+    outbox = Outbox(svc.reads.engine)
+    items = outbox.inbox(account.org) + outbox.inbox(f"{account.org}/负责人")
+    items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
+    return [
+        {
+            "case_id": i.notification.case_id,
+            "kind": i.notification.kind,
+            "subject": str(i.notification.payload.get("subject", "")),
+        }
+        for i in items[:8]
+    ]
 
 
 @router.get("/cases")

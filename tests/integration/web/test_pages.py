@@ -329,3 +329,36 @@ def test_the_produced_letter_downloads_and_is_listed_with_its_hash(client: TestC
     assert "attachment" in download.headers["content-disposition"]
     listed = client.get(url).text
     assert hashlib.sha256(download.content).hexdigest()[:12] in listed
+
+
+def test_in_app_reminders_show_in_the_inbox_of_their_organisation(client: TestClient) -> None:
+    from datetime import UTC, datetime
+
+    from api.notify import dispatch
+    from api.notify.channels import channels_from
+    from api.notify.config import load_config
+    from storage.outbox import Notification, Outbox
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    outbox = Outbox(engine.store.engine)
+    now = datetime.now(UTC)
+    subject = "【逾期督办】A-1「签收委派/委托材料」已逾期"
+    outbox.enqueue(
+        [
+            Notification(
+                "test:A-1:esc",
+                "A-1",
+                "escalation",
+                "in_app",
+                CPA_A,
+                {"subject": subject, "body": subject},
+                now,
+            )
+        ]
+    )
+    config = load_config(None)
+    assert dispatch(outbox, channels_from(config), config, now).sent == 1
+    sign_in(client, "mediator")
+    assert subject in client.get("/ui/inbox").text
+    sign_in(client, "clerk")  # another organisation's reminder is not shown
+    assert subject not in client.get("/ui/inbox").text
