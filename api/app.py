@@ -21,7 +21,9 @@ from api.security import Tokens, load_secret
 from api.settings import Settings
 from engine.services import Engine
 from storage.accounts import AccountStore
+from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
+from storage.outbox import Outbox
 from storage.scoped import ScopedReads
 
 log = logging.getLogger("suitiao.api")
@@ -42,10 +44,9 @@ async def _notify_loop(services: Services, interval: float) -> None:
     from api.notify import dispatch, schedule
     from api.notify.channels import channels_from
     from api.notify.config import load_config
-    from storage.outbox import Outbox
 
     config = load_config(None)
-    outbox = Outbox(services.reads.engine)
+    outbox = services.outbox
     channels = channels_from(config)
 
     def once() -> None:
@@ -99,6 +100,9 @@ def create_app(
             load_secret(settings.secret_key, settings.state_dir), settings.token_minutes * 60
         ),
         settings=settings,
+        # Built once: each store checks its table on construction, which no request should pay.
+        documents=DocumentStore(sql_engine),
+        outbox=Outbox(sql_engine),
     )
 
     @asynccontextmanager

@@ -20,7 +20,9 @@ from api.security import Tokens
 from api.settings import Settings
 from engine.services import Actor, Engine
 from storage.accounts import Account, AccountStore
+from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
+from storage.outbox import Outbox
 from storage.scoped import ScopedReads, Visibility
 
 CASE_READERS = frozenset({"court_clerk", "judge", "mediator", "auditor"})
@@ -38,6 +40,8 @@ class Services:
     reads: ScopedReads
     tokens: Tokens
     settings: Settings
+    documents: DocumentStore
+    outbox: Outbox
     # One engine step at a time in this process. The engine keeps recently used workflows live
     # in memory and two threads stepping one case would share (and both change) one object;
     # SQLite takes one writer at a time anyway, so this costs little. Other processes are kept

@@ -19,7 +19,6 @@ from api.http.cases import CaseId
 from api.http.deps import Reader, Svc, Writer
 from api.http.responses import CASE_READ, WRITE, errors
 from api.http.views import visible_case
-from storage.documents import DocumentStore
 
 router = APIRouter(prefix="/cases", tags=["文书"])
 MEDIA = {
@@ -39,7 +38,7 @@ Kind = Annotated[
 )
 def case_documents(case_id: CaseId, services: Svc, account: Reader) -> list[dict[str, Any]]:
     visible_case(services, account, case_id)
-    return timeline(DocumentStore(services.reads.engine), case_id)
+    return timeline(services.documents, case_id)
 
 
 @router.post(
@@ -71,7 +70,7 @@ def produce_document(
     visible_case(services, account, case_id)
     if kind not in kinds():
         raise ApiError(404, "unknown_document", f"没有名为“{kind}”的文书", field="kind")
-    store = DocumentStore(services.reads.engine)
+    store = services.documents
     try:
         record, content = produce(
             services.engine, store, case_id, kind, fmt, fields, created_by=account.id

@@ -60,8 +60,6 @@ from api.web.views import (
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
-from storage.documents import DocumentStore
-from storage.outbox import Outbox
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -262,7 +260,7 @@ def inbox(
 
 def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
     """The latest in-app reminders and escalations for the user's organisation."""
-    outbox = Outbox(svc.reads.engine)
+    outbox = svc.outbox
     items = outbox.inbox(account.org) + outbox.inbox(f"{account.org}/负责人")
     items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
     return [
@@ -437,7 +435,7 @@ def _case_page(
 
 
 def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
-    records = documents_timeline(DocumentStore(svc.reads.engine), case_id)
+    records = documents_timeline(svc.documents, case_id)
     for record in records:
         created = datetime.fromisoformat(str(record["created_at"])).astimezone(_SHANGHAI)
         record["created"] = created.strftime("%Y-%m-%d %H:%M")
@@ -468,7 +466,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
     try:
         _, content = produce_letter(
             svc.engine,
-            DocumentStore(svc.reads.engine),
+            svc.documents,
             case_id,
             kind,
             fmt,
