@@ -7,7 +7,7 @@ function the auditor's checker uses, so the engine waits for the deadline the au
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from engine.bpmn import runtime
@@ -72,7 +72,8 @@ def rearm(
         if result.paused:
             pause = next(e for e in reversed(events) if e.activity == "pause_started")
             until = pause.data.get("until")
-            target = end_of_day(date.fromisoformat(until)) if until else None
+            # The declared day of resumption: the period runs again from its first instant.
+            target = end_of_day(date.fromisoformat(until) - timedelta(days=1)) if until else None
         elif result.due is not None:
             target = end_of_day(date.fromordinal(result.due))
         else:

@@ -17,7 +17,8 @@ from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-END_OF_DAY = time(23, 59, 59, tzinfo=SHANGHAI)
+MIDNIGHT = time(0, 0, tzinfo=SHANGHAI)
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass
@@ -64,8 +65,17 @@ def _current() -> StepContext:
 
 
 def end_of_day(day: date) -> datetime:
-    """The last second of a due date in Asia/Shanghai: the deadline is the end of the day."""
-    return datetime.combine(day, END_OF_DAY)
+    """The deadline of a due date: 24:00 Asia/Shanghai, that is 00:00 of the day after.
+
+    An act at 23:59:59.999 on the due date is on time (contract/EVENTS.md); a timer fires, and
+    a lapse is recorded, at this instant or later, never within the due date itself.
+    """
+    return datetime.combine(day + timedelta(days=1), MIDNIGHT)
+
+
+def due_date_of(deadline: datetime) -> date:
+    """The due date whose deadline is `deadline` (the day that ends at that instant)."""
+    return (deadline - ONE_MICROSECOND).astimezone(SHANGHAI).date()
 
 
 def shanghai_date(instant: datetime) -> date:

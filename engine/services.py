@@ -12,7 +12,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -38,6 +38,7 @@ from engine.script_api import (
     Draft,
     Reminder,
     StepContext,
+    due_date_of,
     script_functions,
     shanghai_date,
     step_context,
@@ -46,7 +47,6 @@ from engine.views import CaseView, TaskView, case_view, task_record
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
 
-ONE_MICROSECOND = timedelta(microseconds=1)
 log = logging.getLogger("suitiao.engine")
 INITIAL_DATA = {
     "consent": "", "receipt": "", "acceptance": "", "mediation_result": "", "registration": "",
@@ -238,7 +238,7 @@ class Engine:
             ctx = self._context(step, now, task.data)
             ctx.status = self._status(step)
             deadline = runtime.task_deadline(step.workflow, task.task_id, form.timers)
-            ctx.due = shanghai_date(deadline) if deadline is not None else None
+            ctx.due = due_date_of(deadline) if deadline is not None else None
             choice = form.choice(payload.get("action"))
             if not choice.available(ctx):
                 raise InvalidTaskData(f"当前不能执行“{choice.label_zh}”", field="action")
@@ -280,7 +280,7 @@ class Engine:
                 break
             case_id, next_other = claim
             # Only up to the next case's deadline: then that case's turn comes first.
-            until = min(now, next_other + ONE_MICROSECOND) if next_other is not None else now
+            until = min(now, next_other) if next_other is not None else now
             try:
                 fired = self._fire_case(case_id, until)
             except DomainError:  # stepped meanwhile by another worker, or closed
@@ -313,10 +313,10 @@ class Engine:
         return True
 
     def _catch_up(self, step: _Step, until: datetime) -> bool:
-        """Fire the case's timers due before `until`, one by one, each at its own deadline."""
+        """Fire the case's timers due by `until`, one by one, each at its own deadline."""
         fired = False
         for _ in range(100):  # a case has a handful of timers; the bound guards a bug
-            due = [t for t in runtime.armed_timers(step.workflow) if t.due_at < until]
+            due = [t for t in runtime.armed_timers(step.workflow) if t.due_at <= until]
             if not due:
                 break
             timer = due[0]
@@ -338,7 +338,7 @@ class Engine:
                 continue
             context = StepContext(stamp=timer.due_at)
             with step_context(context):
-                runtime.step(step.workflow, timer.due_at + ONE_MICROSECOND)
+                runtime.step(step.workflow, timer.due_at)
             step.drafts.extend(_stamped(context, timer.due_at))
             step.reminders.extend(context.reminders)
             rearm(

@@ -14,7 +14,7 @@ from typing import Any
 from engine.actions import FORMS
 from engine.bpmn import runtime
 from engine.ports import StoredCase
-from engine.script_api import SHANGHAI
+from engine.script_api import due_date_of
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def task_record(task: runtime.ReadyTask, workflow: Any) -> dict[str, Any]:
     if form is not None and form.timers:
         deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
         if deadline is not None:
-            due = deadline.astimezone(SHANGHAI).date().isoformat()
+            due = due_date_of(deadline).isoformat()
     return {
         "task_id": task.task_id,
         "bpmn_id": task.bpmn_id,

@@ -64,6 +64,18 @@ class AuditResult:
         return 1 if self.findings or self.input_errors else 0
 
 
+LAPSE_ACTIVITIES = frozenset(
+    {"mediation_timed_out", "consent_refused", "referral_declined", "confirmation_withdrawn"}
+)
+
+
+def _is_lapse(event: Event) -> bool:
+    """An event the lapse of a period causes (a timeout, or a deemed refusal or decline)."""
+    if event.activity == "mediation_timed_out":
+        return True
+    return event.activity in LAPSE_ACTIVITIES and event.data.get("deemed") is True
+
+
 def _evidence(*events: Event) -> tuple[Evidence, ...]:
     return tuple(Evidence(e.activity, e.at, e.line, e.source) for e in events)
 
@@ -221,7 +233,9 @@ class Checker:
         due, satisfied_at, cancelled_at = result[0], result[2], result[7]
         if satisfied_at is not None:
             done = events[satisfied_at]
-            if due is not None and done.day > due:
+            # A lapse is recorded when the due date has ended, at 00:00 of the day after: only
+            # one dated later than that day is late.
+            if due is not None and done.day > due + (1 if _is_lapse(done) else 0):
                 findings.append(
                     self._late(rule, period, events[trigger], done, due, Reckoning(*result))
                 )

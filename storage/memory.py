@@ -71,7 +71,7 @@ class MemoryCaseStore:
         due = []
         for case_id, timers in self._timers.items():
             earliest = min((t.due_at for t in timers), default=None)
-            if earliest is not None and earliest < now:
+            if earliest is not None and earliest <= now:
                 due.append((case_id, earliest))
         due.sort(key=lambda item: (item[1], item[0]))
         return due[:limit]

@@ -241,7 +241,7 @@ class SqlCaseStore:
     def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
         due = (
             select(timers_t.c.case_id, timers_t.c.due_ts)
-            .where(timers_t.c.due_ts < _ts(now))
+            .where(timers_t.c.due_ts <= _ts(now))
             .order_by(timers_t.c.due_ts, timers_t.c.case_id)
         )
         seen: dict[str, datetime] = {}
@@ -264,7 +264,7 @@ class SqlCaseStore:
         now_ts = _ts(now)
         pick = (
             select(cases_t.c.id, cases_t.c.next_due_ts)
-            .where(cases_t.c.next_due_ts < now_ts)
+            .where(cases_t.c.next_due_ts <= now_ts)
             .where(
                 ~select(leases_t.c.case_id)
                 .where(leases_t.c.case_id == cases_t.c.id, leases_t.c.until_ts > now_ts)
@@ -298,7 +298,7 @@ class SqlCaseStore:
                 if conn.execute(lease.returning(leases_t.c.case_id)).first() is None:
                     continue  # another worker leased it a moment ago
                 others_due = select(cases_t.c.next_due_ts).where(
-                    cases_t.c.next_due_ts < now_ts, cases_t.c.id != row.id
+                    cases_t.c.next_due_ts <= now_ts, cases_t.c.id != row.id
                 )
                 if exclude:  # a case the worker passed over must not bound the others
                     others_due = others_due.where(cases_t.c.id.not_in(sorted(exclude)))

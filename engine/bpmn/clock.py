@@ -47,7 +47,9 @@ class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.parse_time_or_duration(event_value) < engine_now():
+        # A deadline is an instant that has passed once it is reached: 24:00 of a due date
+        # is already the next day (SpiffWorkflow compares with a strict `<`).
+        if TimerEventDefinition.parse_time_or_duration(event_value) <= engine_now():
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
 
@@ -62,7 +64,7 @@ class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
             delta = TimerEventDefinition.get_timedelta_from_start(parsed, start)
             event_value = (start + delta).isoformat()
             my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.get_datetime(event_value) < engine_now():
+        if TimerEventDefinition.get_datetime(event_value) <= engine_now():
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
 
@@ -81,7 +83,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
-            if next_event < engine_now():
+            if next_event <= engine_now():
                 following = next_event + timedelta(seconds=event_value["duration"])
                 event_value["next"] = following.isoformat()
                 event_value["cycles"] -= 1

@@ -107,12 +107,13 @@ def test_after_40_days_of_downtime_every_timer_fires_once_in_order(store: CaseSt
     assert restarted.fire_due() > 0
     assert restarted.fire_due() == 0  # nothing left, nothing fires twice
 
-    # Deadline order across all cases, and every event at its own deadline (23:59:59 +08:00).
+    # Deadline order across all cases, and every event at its own deadline (24:00, i.e.
+    # 00:00:00 +08:00 of the day after the due date).
     fired = [e for e in recording.written if e.role == "system"]
     assert fired, "the sweep fired nothing"
     instants = [e.at for e in fired]
     assert instants == sorted(instants)
-    assert all(e.at.astimezone(SH).strftime("%H:%M:%S") == "23:59:59" for e in fired)
+    assert all(e.at.astimezone(SH).strftime("%H:%M:%S.%f") == "00:00:00.000000" for e in fired)
     assert {e.activity for e in fired} <= TIMER_EVENTS
 
     for case, story in expected.items():
@@ -125,25 +126,25 @@ def test_after_40_days_of_downtime_every_timer_fires_once_in_order(store: CaseSt
         view = restarted.case(case)
         if story == "consent lapsed":
             assert [e.activity for e in events][-1] == "consent_refused"
-            assert events[-1].at == datetime(2025, 9, 29, 23, 59, 59, tzinfo=SH)
+            assert events[-1].at == datetime(2025, 9, 30, tzinfo=SH)
             assert [t.bpmn_id for t in view.tasks] == ["register_case"]
         elif story == "timed out":
             timeout = next(e for e in events if e.activity == "mediation_timed_out")
             # 30 days from Mon 22 Sep end on Wed 22 Oct (the holiday lies inside the period).
-            assert timeout.at == datetime(2025, 10, 22, 23, 59, 59, tzinfo=SH)
+            assert timeout.at == datetime(2025, 10, 23, tzinfo=SH)
             assert [t.bpmn_id for t in view.tasks] == ["register_case"]
         elif story == "pause ended":
             # The declared end of the appraisal (10 Oct) ends the pause by itself; its 18 days
             # move the end to Sun 9 Nov, a rest day, so to Mon 10 Nov: past the restart.
             ended = [e for e in events if e.activity == "pause_ended"]
-            assert len(ended) == 1 and ended[0].at == datetime(2025, 10, 10, 23, 59, 59, tzinfo=SH)
+            assert len(ended) == 1 and ended[0].at == datetime(2025, 10, 10, tzinfo=SH)
             assert "mediation_timed_out" not in counts
             assert [(t.bpmn_id, t.due) for t in view.tasks] == [("mediate", "2025-11-10")]
         else:
             declined = [e for e in events if e.activity == "referral_declined"]
             assert len(declined) == 1 and declined[0].data.get("deemed") is True
             # 3 working days after Mon 22 Sep: Thu 25 Sep.
-            assert declined[0].at == datetime(2025, 9, 25, 23, 59, 59, tzinfo=SH)
+            assert declined[0].at == datetime(2025, 9, 26, tzinfo=SH)
             assert [t.bpmn_id for t in view.tasks] == ["refer"]
         records = [e.record() for e in events]
         parsed = [

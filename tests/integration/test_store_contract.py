@@ -253,7 +253,7 @@ def test_due_cases_order_strictness_and_limit(store: CaseStore) -> None:
         "c-early": [NOW - 2 * h, NOW - 3 * h, NOW + h],
         "c-tie-b": [NOW - 2.5 * h],
         "c-tie-a": [NOW - 2.5 * h],
-        "c-now": [NOW],  # due exactly now: not yet due
+        "c-now": [NOW],  # due exactly now: a deadline is reached at its instant
         "c-next": [NOW + timedelta(seconds=1)],
         "c-idle": [],
     }
@@ -268,13 +268,17 @@ def test_due_cases_order_strictness_and_limit(store: CaseStore) -> None:
         ("c-tie-a", NOW - 2.5 * h),
         ("c-tie-b", NOW - 2.5 * h),
         ("c-late", NOW - h),
+        ("c-now", NOW),
     ]
     assert store.due_cases(NOW, 10) == expected
     assert store.due_cases(NOW.astimezone(SH), 10) == expected  # an instant, whatever its zone
     assert store.due_cases(NOW, 2) == expected[:2]
     assert store.due_cases(NOW, 1) == expected[:1]
-    assert store.due_cases(NOW - 3 * h, 10) == []
-    assert store.due_cases(NOW + timedelta(seconds=1), 10) == [*expected, ("c-now", NOW)]
+    assert store.due_cases(NOW - 3 * h - timedelta(microseconds=1), 10) == []
+    assert store.due_cases(NOW + timedelta(seconds=1), 10) == [
+        *expected,
+        ("c-next", NOW + timedelta(seconds=1)),
+    ]
     assert store.next_due() == NOW - 3 * h
 
 
@@ -314,7 +318,7 @@ def test_claim_due_leases_the_earliest_case_nobody_holds(store: CaseStore) -> No
         ("c-2", NOW - h),
         ("c-1", NOW - 2 * h),
         ("c-3", NOW - h / 2),
-        ("c-now", NOW),
+        ("c-now", NOW + timedelta(microseconds=1)),
     ]:
         insert(store, make_case(case_id), timers=[make_timer(case_id, "t", due)])
     # The earliest due case, and the earliest due time among the other due cases.
@@ -504,5 +508,5 @@ def test_a_case_the_sweep_cannot_step_holds_up_no_other(store: CaseStore, make_d
     driver.open("pre_filing_referral", CLERK, case_id="B-open")  # consent lapses 10 Mar
     assert driver.fire(sh(2025, 3, 12, 9)) == 1
     refused = driver.event("consent_refused")
-    assert refused.at_text == "2025-03-10T23:59:59+08:00"
+    assert refused.at_text == "2025-03-11T00:00:00+08:00"
     assert store.events("A-stuck") == []

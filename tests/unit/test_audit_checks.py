@@ -559,7 +559,9 @@ class TestR17:
         # Wed 2025-09-24 + 7 = 10-01 -> 10-09.
         base = post_filing("2025-09-24", "simple")
         assert run(*base, ev("mediation_timed_out", "2025-10-09"), as_of="2025-12-01") == []
-        assert run(*base, ev("mediation_timed_out", "2025-10-10"), as_of="2025-12-01") == [
+        # A lapse is recorded as the due date ends (00:00 the day after); a day later is late.
+        assert run(*base, ev("mediation_timed_out", "2025-10-10"), as_of="2025-12-01") == []
+        assert run(*base, ev("mediation_timed_out", "2025-10-11"), as_of="2025-12-01") == [
             ("C", "R17", "late", "2025-10-09")
         ]
 

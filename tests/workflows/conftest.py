@@ -50,9 +50,15 @@ def sh(
 
 
 def end_of(day: str) -> datetime:
-    """23:59:59 (Asia/Shanghai) of an ISO date: the instant a deadline on that day expires."""
-    d = date.fromisoformat(day)
-    return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=SH)
+    """24:00 (Asia/Shanghai) of an ISO date, i.e. 00:00 of the next day: the instant a deadline
+    on that day expires and a lapse is recorded."""
+    d = date.fromisoformat(day) + timedelta(days=1)
+    return datetime(d.year, d.month, d.day, tzinfo=SH)
+
+
+def last_instant(day: str) -> datetime:
+    """23:59:59.999999 of an ISO date in Asia/Shanghai: still within the due date."""
+    return end_of(day) - timedelta(microseconds=1)
 
 
 class FakeClock:

@@ -44,6 +44,7 @@ from tests.workflows.conftest import (
     OTHER_CPC,
     Driver,
     end_of,
+    last_instant,
     sh,
 )
 
@@ -273,12 +274,12 @@ def path_pre_settled_unconfirmed(d: Driver) -> None:
     pre_front(d)
     agree_pre(d)
     assert d.timer_dues() == [end_of("2025-04-09")]  # R40 window from Mon 10 Mar
-    # A deadline runs to the end of its day: the sweep at 23:59:59 fires nothing.
-    assert d.fire(end_of("2025-04-09")) == 0
+    # A deadline runs to the end of its day: a sweep at its last microsecond fires nothing.
+    assert d.fire(last_instant("2025-04-09")) == 0
     assert d.ready() == ["agreement_follow_up"]
     assert d.fire(sh(2025, 4, 10, 0)) == 1
     closing = d.event("case_closed")
-    assert closing.at_text == "2025-04-09T23:59:59+08:00"
+    assert closing.at_text == "2025-04-10T00:00:00+08:00"
     closed(
         d,
         "settled_unconfirmed",
@@ -307,19 +308,19 @@ def path_pre_failed_filed(d: Driver) -> None:
 
 def timed_out_pre(d: Driver) -> None:
     pre_front(d)
-    assert d.fire(end_of("2025-04-03")) == 0
+    assert d.fire(last_instant("2025-04-03")) == 0
     assert d.ready() == ["mediate"]
     assert d.fire(sh(2025, 4, 4, 0)) == 1
     assert d.activities()[-2:] == ["mediation_timed_out", "result_reported"]
     timed_out = d.event("mediation_timed_out")
-    assert timed_out.at_text == "2025-04-03T23:59:59+08:00"
+    assert timed_out.at_text == "2025-04-04T00:00:00+08:00"
     assert timed_out.role == "system"
     report = d.event("result_reported")
     assert report.at == timed_out.at
     assert dict(report.data) == {"outcome": "mediation_timed_out"}
     assert d.view.status == "returned"
-    # R37 cal(7) from Thu 3 Apr: Thu 10 Apr.
-    assert d.due("register_case") == "2025-04-10"
+    # R37 cal(7) from the lapse, recorded at 00:00 on Fri 4 Apr: Fri 11 Apr.
+    assert d.due("register_case") == "2025-04-11"
     d.at(sh(2025, 4, 7, 9))
 
 
@@ -376,10 +377,10 @@ def path_pre_refused_not_pursued(d: Driver) -> None:
 def path_pre_consent_lapse(d: Driver) -> None:
     d.open(PRE, CLERK)
     assert d.timer_dues() == [end_of("2025-03-10")]
-    assert d.fire(end_of("2025-03-10")) == 0
+    assert d.fire(last_instant("2025-03-10")) == 0
     assert d.fire(sh(2025, 3, 11, 0)) == 1
     refused = d.event("consent_refused")
-    assert refused.at_text == "2025-03-10T23:59:59+08:00"
+    assert refused.at_text == "2025-03-11T00:00:00+08:00"
     assert refused.role == "system"
     assert refused.actor == "system"
     assert dict(refused.data) == {"party": "none", "deemed": True}
@@ -454,10 +455,10 @@ def path_pre_silent_at_sign(d: Driver) -> None:
     d.open(PRE, CLERK)
     d.do(CLERK, "record_consent", action="consent")
     d.do(CLERK, "refer", action="refer", mediator_org=CPC)
-    assert d.fire(end_of("2025-03-06")) == 0
+    assert d.fire(last_instant("2025-03-06")) == 0
     assert d.fire(sh(2025, 3, 7, 8)) == 1
     declined = d.event("referral_declined")
-    assert declined.at_text == "2025-03-06T23:59:59+08:00"
+    assert declined.at_text == "2025-03-07T00:00:00+08:00"
     assert declined.role == "system"
     assert dict(declined.data) == {"reason": "逾期未确认", "deemed": True}
     refer_again_and_finish(
@@ -472,10 +473,10 @@ def path_pre_silent_at_accept(d: Driver) -> None:
     d.do(CLERK, "refer", action="refer", mediator_org=CPC)
     d.at(sh(2025, 3, 4, 10))
     d.do(MEDIATOR, "sign_for_referral", action="sign")
-    assert d.fire(end_of("2025-03-07")) == 0
+    assert d.fire(last_instant("2025-03-07")) == 0
     assert d.fire(sh(2025, 3, 8, 0)) == 1  # R06 wd(3) from Tue 4 Mar ran out Fri 7 Mar
     declined = d.event("referral_declined")
-    assert declined.at_text == "2025-03-07T23:59:59+08:00"
+    assert declined.at_text == "2025-03-08T00:00:00+08:00"
     assert declined.role == "system"
     assert dict(declined.data) == {"reason": "逾期未确认", "deemed": True}
     d.at(sh(2025, 3, 10, 9))
@@ -492,7 +493,7 @@ def path_pre_pause_and_resume(d: Driver) -> None:
     d.do(MEDIATOR, "mediate", action="pause", reason="产品质量鉴定", until="2025-03-20")
     assert d.view.status == "paused"
     assert dict(d.event("pause_started").data) == {"reason": "产品质量鉴定", "until": "2025-03-20"}
-    assert d.timer_dues() == [end_of("2025-03-20")]  # the declared end of the pause
+    assert d.timer_dues() == [end_of("2025-03-19")]  # the declared day the pause ends
     d.at(sh(2025, 3, 17, 15))
     d.do(MEDIATOR, "mediate", action="resume")
     resumed = d.event("pause_ended")
@@ -502,9 +503,9 @@ def path_pre_pause_and_resume(d: Driver) -> None:
     # 4 Mar + 30 + 7 paused days (10 → 17 Mar) = Thu 10 Apr, a working day.
     assert d.due("mediate") == "2025-04-10"
     assert d.timer_dues() == [end_of("2025-04-10")]
-    assert d.fire(end_of("2025-04-10")) == 0
+    assert d.fire(last_instant("2025-04-10")) == 0
     assert d.fire(sh(2025, 4, 11, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-04-10T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-04-11T00:00:00+08:00"
     d.at(sh(2025, 4, 11, 9))
     d.do(CLERK, "register_case", action="register")
     closed(
@@ -527,19 +528,20 @@ def path_pre_pause_ends_by_itself(d: Driver) -> None:
     pre_front(d)
     d.at(sh(2025, 3, 10, 9))
     d.do(MEDIATOR, "mediate", action="pause", reason="价格评估", until="2025-03-20")
-    assert d.fire(end_of("2025-03-20")) == 0
+    # The pause ends as the declared day of resumption begins: 10 paused days (10 → 20 Mar).
+    assert d.fire(last_instant("2025-03-19")) == 0
     assert d.view.status == "paused"
-    assert d.fire(sh(2025, 3, 21, 8)) == 1
+    assert d.fire(sh(2025, 3, 20, 8)) == 1
     ended = d.event("pause_ended")
-    assert ended.at_text == "2025-03-20T23:59:59+08:00"
+    assert ended.at_text == "2025-03-20T00:00:00+08:00"
     assert ended.role == "system"
     assert dict(ended.data) == {"auto": True}
     assert d.view.status == "mediating"
     # 4 Mar + 30 + 10 paused days (10 → 20 Mar) = Sun 13 Apr → 顺延 to Mon 14 Apr.
     assert d.due("mediate") == "2025-04-14"
-    assert d.fire(end_of("2025-04-14")) == 0
+    assert d.fire(last_instant("2025-04-14")) == 0
     assert d.fire(sh(2025, 4, 15, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-04-14T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-04-15T00:00:00+08:00"
     d.at(sh(2025, 4, 15, 9))
     d.do(CLERK, "register_case", action="not_pursued")
     closed(
@@ -566,9 +568,9 @@ def path_pre_extension(d: Driver) -> None:
     assert d.due("mediate") == "2025-04-20"
     assert d.timer_dues() == [end_of("2025-04-20")]
     assert d.fire(sh(2025, 4, 4, 0)) == 0  # the original end (3 Apr) no longer applies
-    assert d.fire(end_of("2025-04-20")) == 0
+    assert d.fire(last_instant("2025-04-20")) == 0
     assert d.fire(sh(2025, 4, 21, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-04-20T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-04-21T00:00:00+08:00"
     d.at(sh(2025, 4, 21, 9))
     d.do(CLERK, "register_case", action="register")
     closed(
@@ -598,7 +600,7 @@ def path_pre_acceptance_after_r06_is_refused(d: Driver) -> None:
     d.at(sh(2025, 3, 10, 9))
     d.attempt(TaskNotFound, MEDIATOR, "accept_referral", action="accept")
     declined = d.event("referral_declined")
-    assert declined.at_text == "2025-03-07T23:59:59+08:00"
+    assert declined.at_text == "2025-03-08T00:00:00+08:00"
     assert declined.role == "system"
     assert dict(declined.data) == {"reason": "逾期未确认", "deemed": True}
     refer_again_and_finish(
@@ -614,7 +616,7 @@ def path_pre_agreement_after_r16_is_refused(d: Driver) -> None:
     d.at(sh(2025, 4, 4, 10))
     d.attempt(TaskNotFound, MEDIATOR, "mediate", action="agree", amount=900)
     timed_out = d.event("mediation_timed_out")
-    assert timed_out.at_text == "2025-04-03T23:59:59+08:00"
+    assert timed_out.at_text == "2025-04-04T00:00:00+08:00"
     assert timed_out.role == "system"
     assert role_of(d, "result_reported") == "system"
     assert d.ready() == ["register_case"]
@@ -634,7 +636,7 @@ def path_pre_application_after_r40_is_refused(d: Driver) -> None:
     agree_pre(d)
     d.at(sh(2025, 4, 10, 9))
     d.attempt(TaskNotFound, MEDIATOR, "agreement_follow_up", action="apply", joint=True)
-    assert d.event("case_closed").at_text == "2025-04-09T23:59:59+08:00"
+    assert d.event("case_closed").at_text == "2025-04-10T00:00:00+08:00"
     closed(
         d,
         "settled_unconfirmed",
@@ -694,9 +696,9 @@ def post_front(d: Driver, procedure: str) -> None:
 def path_post_ordinary_timed_out(d: Driver) -> None:
     post_front(d, "ordinary")
     assert d.due("mediate") == "2025-03-19"  # R17 cal(15) from Tue 4 Mar
-    assert d.fire(end_of("2025-03-19")) == 0
+    assert d.fire(last_instant("2025-03-19")) == 0
     assert d.fire(sh(2025, 3, 20, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-03-19T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-03-20T00:00:00+08:00"
     assert d.view.status == "returned"
     assert d.task("resume_trial").org == COURT
     d.at(sh(2025, 3, 20, 9))
@@ -730,9 +732,9 @@ def path_post_simple_timed_out_over_national_day(d: Driver) -> None:
     # R17 cal(7) from Fri 26 Sep: Fri 3 Oct, a holiday → Thu 9 Oct.
     assert d.due("mediate") == "2025-10-09"
     assert d.fire(sh(2025, 10, 4, 0)) == 0
-    assert d.fire(end_of("2025-10-09")) == 0
+    assert d.fire(last_instant("2025-10-09")) == 0
     assert d.fire(sh(2025, 10, 10, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-10-09T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-10-10T00:00:00+08:00"
     d.at(sh(2025, 10, 10, 9))
     d.do(CLERK, "resume_trial", action="resume")
     assert role_of(d, "trial_resumed") == "court_clerk"
@@ -747,9 +749,9 @@ def path_post_simple_timed_out_over_national_day(d: Driver) -> None:
 def path_post_simple_timed_out(d: Driver) -> None:
     post_front(d, "simple")
     assert d.due("mediate") == "2025-03-11"  # R17 cal(7) from Tue 4 Mar
-    assert d.fire(end_of("2025-03-11")) == 0
+    assert d.fire(last_instant("2025-03-11")) == 0
     assert d.fire(sh(2025, 3, 12, 0)) == 1
-    assert d.event("mediation_timed_out").at_text == "2025-03-11T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-03-12T00:00:00+08:00"
     d.at(sh(2025, 3, 12, 9))
     d.do(JUDGE, "resume_trial", action="resume")
     closed(
@@ -841,7 +843,7 @@ def path_post_failure_after_r17_is_refused(d: Driver) -> None:
     post_front(d, "ordinary")
     d.at(sh(2025, 3, 20, 10))
     d.attempt(TaskNotFound, MEDIATOR, "mediate", action="fail", reason="联系不上被告")
-    assert d.event("mediation_timed_out").at_text == "2025-03-19T23:59:59+08:00"
+    assert d.event("mediation_timed_out").at_text == "2025-03-20T00:00:00+08:00"
     d.do(JUDGE, "resume_trial", action="resume")
     closed(
         d,
@@ -966,10 +968,10 @@ def path_complaint_consumer_withdraws(d: Driver) -> None:
 @path("timed_out")
 def path_complaint_timed_out(d: Driver) -> None:
     complaint_front(d)
-    assert d.fire(end_of("2025-05-09")) == 0
+    assert d.fire(last_instant("2025-05-09")) == 0
     assert d.fire(sh(2025, 5, 10, 0)) == 1
     timed_out = d.event("mediation_timed_out")
-    assert timed_out.at_text == "2025-05-09T23:59:59+08:00"
+    assert timed_out.at_text == "2025-05-10T00:00:00+08:00"
     assert timed_out.role == "system"
     assert d.ready() == ["support_decision"]
     d.at(sh(2025, 5, 12, 9))
@@ -1364,11 +1366,11 @@ def test_the_sweep_fires_each_case_at_its_own_deadlines(make_driver: Any) -> Non
     assert d.engine.fire_due(sh(2025, 3, 12, 0)) >= 3  # one step per case at least
     first = d.store.events("B-1")
     assert [(e.activity, e.at_text) for e in first[1:]] == [
-        ("consent_refused", "2025-03-10T23:59:59+08:00")
+        ("consent_refused", "2025-03-11T00:00:00+08:00")
     ]
     second = d.store.events("B-2")
     assert [(e.activity, e.at_text) for e in second[3:]] == [
-        ("referral_declined", "2025-03-06T23:59:59+08:00")
+        ("referral_declined", "2025-03-07T00:00:00+08:00")
     ]
     assert [e.activity for e in d.store.events("B-3")] == ["complaint_received"]
     reminders = d.engine.case("B-3").facts["reminders"]
@@ -1380,7 +1382,7 @@ def test_the_sweep_fires_each_case_at_its_own_deadlines(make_driver: Any) -> Non
 
 def test_a_deadline_passed_before_a_persons_step_keeps_its_own_instant(make_driver: Any) -> None:
     """The mediator notifies the parties on Fri 4 Apr, after R16's period ended Thu 3 Apr, and no
-    sweep has run: the time-out is applied first, as the system's, at 2025-04-03T23:59:59+08:00;
+    sweep has run: the time-out is applied first, as the system's, at 2025-04-04T00:00:00+08:00;
     the late notice is refused; the audit holds nothing late against the case."""
     d: Driver = make_driver()
     d.open(PRE, CLERK)
@@ -1394,7 +1396,7 @@ def test_a_deadline_passed_before_a_persons_step_keeps_its_own_instant(make_driv
     assert "期限已届满" in error.message
     assert d.fire(sh(2025, 4, 4, 11)) == 0  # already applied
     timed_out = d.event("mediation_timed_out")
-    assert timed_out.at_text == "2025-04-03T23:59:59+08:00"
+    assert timed_out.at_text == "2025-04-04T00:00:00+08:00"
     assert timed_out.role == "system"
     assert role_of(d, "result_reported") == "system"
     assert d.activities()[-3:] == ["referral_accepted", "mediation_timed_out", "result_reported"]
@@ -1412,7 +1414,7 @@ def test_a_pause_past_its_end_is_ended_by_the_system_first(d: Driver) -> None:
     assert info.value.field == "action"
     d.do(MEDIATOR, "mediate", action="fail", reason="鉴定后仍分歧")
     ended = d.event("pause_ended")
-    assert ended.at_text == "2025-03-20T23:59:59+08:00"
+    assert ended.at_text == "2025-03-20T00:00:00+08:00"
     assert ended.role == "system"
     assert d.activities()[-4:] == [
         "pause_started",
@@ -1433,7 +1435,7 @@ def test_an_unreadable_case_does_not_stop_the_sweep(make_driver: Any) -> None:
     d.store.insert(broken, [], [Timer("BROKEN", "00000000-0000-0000-0000-000000000000", "t", due)])
     d.open(PRE, CLERK, case_id="GOOD")  # consent lapses at the end of Mon 10 Mar
     d.engine.fire_due(sh(2025, 3, 12, 9))
-    assert d.event("consent_refused").at_text == "2025-03-10T23:59:59+08:00"
+    assert d.event("consent_refused").at_text == "2025-03-11T00:00:00+08:00"
 
 
 def test_an_extension_cannot_shorten_the_period(make_driver: Any) -> None:
