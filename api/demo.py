@@ -81,7 +81,7 @@ def _payload(rng: random.Random, task: TaskView, choice: str, today: str) -> dic
     payload: dict[str, Any] = {"action": choice}
     if choice in ("refuse",):
         payload["party"] = rng.choice(["consumer", "business"])
-    if choice in ("decline", "fail", "reject", "not_accept", "rejected"):
+    if choice in ("decline", "fail", "reject", "not_accept", "rejected", "not_pursued", "close"):
         payload["reason"] = rng.choice(REASONS)
     if choice == "refer":
         payload["mediator_org"] = CPA_OF_COURT.get(task.org or "", CPAS[0])

@@ -541,16 +541,15 @@ _form(
             ),
             Choice(
                 "not_pursued",
-                "当事人不再起诉",
+                "当事人不再起诉（不申请立案）",
+                # The clerk records the party's decision: it is the clerk's event, not a lapse.
                 lambda f, c: _events(
+                    ("filing_declined", {"reason": f["reason"]}),
                     registration="not_pursued_refused"
                     if c.data.get("consent") == "refused"
-                    else "not_pursued"
+                    else "not_pursued",
                 ),
-                available=lambda c: (
-                    c.data.get("consent") == "refused"
-                    or c.data.get("mediation_result") == "timed_out"
-                ),
+                (REASON,),
             ),
         ),
         org="court",
@@ -642,9 +641,11 @@ _form(
             ),
             Choice(
                 "close",
-                "调解期限届满，结案",
-                lambda f, c: _events(support="closed_timed_out"),
-                available=lambda c: c.data.get("mediation_result") == "timed_out",
+                "不支持起诉，结案",
+                lambda f, c: _events(
+                    ("support_declined", {"reason": f["reason"]}), support="declined"
+                ),
+                (REASON,),
             ),
             Choice(
                 "consumer_withdraws",
@@ -672,7 +673,7 @@ _form(
                 "decline",
                 "不予支持",
                 lambda f, c: _events(
-                    ("complaint_rejected", {"reason": f["reason"]}), support="declined"
+                    ("support_declined", {"reason": f["reason"]}), support="declined"
                 ),
                 (REASON,),
             ),

@@ -245,11 +245,16 @@ class Engine:
             effect: Effect = choice.apply(validate(choice, payload, ctx), ctx)
             step.drafts.extend(Draft(a, d, now) for a, d in effect.events)
             step.facts.update({k: v for k, v in effect.facts.items() if v is not None})
-            context = StepContext(stamp=now)
-            with step_context(context):
+            # What the person's choice sets off (a case closed because the clerk registered it)
+            # is the person's act; only what a lapse sets off is the system's.
+            chosen = StepContext(stamp=now)
+            with step_context(chosen):
                 runtime.complete(step.workflow, task.task_id, effect.data, now)
-            step.drafts.extend(_stamped(context, now))
-            step.reminders.extend(context.reminders)
+            lapsed = StepContext(stamp=now)
+            with step_context(lapsed):
+                runtime.settle(step.workflow, now)
+            step.drafts.extend(_stamped(chosen, now, system=False) + _stamped(lapsed, now))
+            step.reminders.extend(chosen.reminders + lapsed.reminders)
             rearm(
                 self.pack, self.calendar, step.workflow, step.history, step.drafts, self.clock.now()
             )
@@ -479,8 +484,8 @@ class Engine:
         return (actor.id, actor.role, actor.org or None)
 
 
-def _stamped(context: StepContext, at: datetime) -> list[Draft]:
-    return [Draft(d.activity, d.data, d.at or at, system=True) for d in context.drafts]
+def _stamped(context: StepContext, at: datetime, *, system: bool = True) -> list[Draft]:
+    return [Draft(d.activity, d.data, d.at or at, system=system) for d in context.drafts]
 
 
 __all__ = ["SYSTEM", "Actor", "CaseView", "Engine", "SystemClock", "TaskView"]

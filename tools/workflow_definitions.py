@@ -155,7 +155,7 @@ def pre_filing_referral() -> Process:
     p.gateway("register_gw", "立案？", lane="court_clerk")
     _close(p, "filed", "登记立案")
     _close(p, "refused", "当事人拒绝调解")
-    _close(p, "timed_out", "调解期限届满")
+    _close(p, "not_filed", "当事人不再起诉")
     _close(p, "withdrawn", "撤回调解")
     _agreement_follow_up(p)
     p.flow("consent_gw", "register_case", 'consent == "refused"', "不同意")
@@ -166,7 +166,7 @@ def pre_filing_referral() -> Process:
     p.chain("register_case", "register_gw")
     p.flow("register_gw", "close_filed", 'registration == "registered"', "已立案")
     p.flow("register_gw", "close_refused", 'registration == "not_pursued_refused"', "不起诉")
-    p.otherwise("register_gw", "close_timed_out", "不再起诉")
+    p.otherwise("register_gw", "close_not_filed", "不再起诉")
     return p
 
 
@@ -248,8 +248,8 @@ def complaint_mediation() -> Process:
     p.gateway("support_gw", "支持起诉？", lane="mediator")
     _close(p, "intake_rejected", "不予受理")
     _close(p, "withdrawn", "撤回投诉")
-    _close(p, "timed_out", "调解期限届满")
     _close(p, "supported_suit", "支持起诉")
+    _close(p, "support_declined", "不支持起诉")
     _agreement_follow_up(p)
     p.chain("start", "decide_complaint", "complaint_gw")
     p.flow("complaint_gw", "start_mediation", 'intake == "accepted"', "受理")
@@ -263,7 +263,7 @@ def complaint_mediation() -> Process:
     p.otherwise("result_gw", "support_decision", "调解不成/期限届满")
     p.chain("support_decision", "support_gw")
     p.flow("support_gw", "close_supported_suit", 'support == "supported"', "支持起诉")
-    p.flow("support_gw", "close_timed_out", 'support == "closed_timed_out"', "结案")
+    p.flow("support_gw", "close_support_declined", 'support == "declined"', "不支持起诉")
     p.otherwise("support_gw", "close_withdrawn", "消费者不再主张")
     return p
 
@@ -279,10 +279,10 @@ def supported_lawsuit() -> Process:
     _reminder(p, "decide_support", "R62", "decide_complaint", "complaint_on", "mediator")
     p.gateway("support_gw", "支持？", lane="mediator")
     _close(p, "supported_suit", "支持起诉")
-    _close(p, "intake_rejected", "不予支持")
+    _close(p, "support_declined", "不予支持")
     p.chain("start", "decide_support", "support_gw")
     p.flow("support_gw", "close_supported_suit", 'support == "supported"', "支持")
-    p.otherwise("support_gw", "close_intake_rejected", "不予支持")
+    p.otherwise("support_gw", "close_support_declined", "不予支持")
     return p
 
 

@@ -299,7 +299,7 @@ CHOICE_EN: dict[str, str] = {
     "decide_complaint.reject": "Reject",
     "start_mediation.start": "Start mediation",
     "support_decision.support": "Support the consumer's lawsuit",
-    "support_decision.close": "Period over: close",
+    "support_decision.close": "Do not support the suit: close",
     "support_decision.consumer_withdraws": "Consumer drops the claim",
     "decide_support.support": "Support the lawsuit",
     "decide_support.decline": "Decline",

@@ -100,11 +100,14 @@ def complete(workflow: Any, task_id: str, data: dict[str, Any], now: datetime) -
     task.data.update(data)
     with engine_clock(now):
         task.run()
-        # First finish what the person's step completes (a call activity ending cancels its
-        # boundary timers), then fire whatever is still due and step on from it.
+        # Finish what the person's step completes (a call activity ending cancels its boundary
+        # timers); settle() then fires whatever is still due, in the system's name.
         workflow.do_engine_steps()
-        workflow.refresh_timers()
-        workflow.do_engine_steps()
+
+
+def settle(workflow: Any, now: datetime) -> None:
+    """Fire the timers due by `now` and step on from them (after a person's step)."""
+    step(workflow, now)
 
 
 def armed_timers(workflow: Any) -> list[ArmedTimer]:

@@ -65,6 +65,7 @@ class CaseLifecycle(StateMachine):
     agreement_filed = agreed.to.itself()
     result_reported = reporting.to(returned) | agreed.to.itself()
     case_registered = returned.to.itself() | intake.to.itself()
+    filing_declined = returned.to.itself()
     trial_resumed = returned.to.itself()
     mediation_document_issued = agreed.to.itself()
     suit_withdrawn = agreed.to.itself() | returned.to.itself()
@@ -76,6 +77,7 @@ class CaseLifecycle(StateMachine):
     confirmation_withdrawn = confirming.to.itself()
     enforcement_applied = confirming.to.itself()
     suit_supported = returned.to.itself() | intake.to(returned) | reporting.to(returned)
+    support_declined = returned.to.itself() | intake.to(returned) | reporting.to(returned)
     case_closed = (
         intake.to(closed)
         | assigned.to(closed)

@@ -775,6 +775,8 @@ SUPPORT: dict[str, list[dict[str, Any]]] = {
     "withdrawn": [ev("mediation_withdrawn", "2026-03-02")],
     "intake_rejected": [ev("complaint_rejected", "2026-03-02")],
     "supported_suit": [ev("suit_supported", "2026-03-02")],
+    "not_filed": [ev("filing_declined", "2026-03-02", reason="不再起诉")],
+    "support_declined": [ev("support_declined", "2026-03-02", reason="证据不足")],
     "enforcement": [ev("enforcement_applied", "2026-03-02")],
 }
 
@@ -795,13 +797,15 @@ UNSUPPORTED: dict[str, list[dict[str, Any]]] = {
     "withdrawn": [ev("suit_withdrawn", "2026-03-02")],
     "intake_rejected": [ev("complaint_received", "2026-03-02 08:00")],
     "supported_suit": [ev("mediation_failed", "2026-03-02")],
+    "not_filed": [ev("mediation_failed", "2026-03-02")],
+    "support_declined": [ev("complaint_rejected", "2026-03-02")],
     "enforcement": [ev("confirmation_ruled", "2026-03-02", result="valid")],
 }
 
 
 def test_the_outcome_table_is_the_contracts() -> None:
     assert set(SUPPORT) == set(UNSUPPORTED) == set(PACK.outcomes)
-    assert len(SUPPORT) == 16
+    assert len(SUPPORT) == 18
 
 
 @pytest.mark.parametrize("outcome", sorted(SUPPORT))

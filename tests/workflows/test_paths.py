@@ -114,7 +114,11 @@ def closed(
     closing = d.events()[-1]
     assert closing.activity == "case_closed"
     assert dict(closing.data) == {"outcome": outcome}
-    assert closing.role == "system"
+    # Closed in the name of whoever decided it (contract v2): the person whose event of the same
+    # instant led to it, or the system when a lapse did.
+    deciding = [e for e in d.events()[:-1] if e.at == closing.at and e.role != "system"]
+    assert closing.role == (deciding[-1].role if deciding else "system")
+    assert closing.actor == (deciding[-1].actor if deciding else "system")
     assert view.closed_at == closing.at
     assert verify_chain(d.events()) == []
     as_of = d.clock.current + timedelta(days=120)
@@ -335,11 +339,29 @@ def path_pre_timed_out_filed(d: Driver) -> None:
     )
 
 
-@path("timed_out")
+@path("not_filed")
 def path_pre_timed_out_not_pursued(d: Driver) -> None:
     timed_out_pre(d)
-    d.do(CLERK, "register_case", action="not_pursued")
-    closed(d, "timed_out", [*FRONT, "mediation_timed_out", "result_reported", "case_closed"])
+    d.do(CLERK, "register_case", action="not_pursued", reason="当事人表示不再起诉")
+    declined = d.event("filing_declined")
+    assert (declined.role, dict(declined.data)) == ("court_clerk", {"reason": "当事人表示不再起诉"})
+    closed(
+        d,
+        "not_filed",
+        [*FRONT, "mediation_timed_out", "result_reported", "filing_declined", "case_closed"],
+    )
+
+
+@path("not_filed")
+def path_pre_failed_not_filed(d: Driver) -> None:
+    pre_front(d)
+    d.do(MEDIATOR, "mediate", action="fail", reason="分歧大")
+    d.do(CLERK, "register_case", action="not_pursued", reason="消费者放弃起诉")
+    closed(
+        d,
+        "not_filed",
+        [*FRONT, "mediation_failed", "result_reported", "filing_declined", "case_closed"],
+    )
 
 
 @path("withdrawn")
@@ -369,8 +391,8 @@ def path_pre_refused_not_pursued(d: Driver) -> None:
     d.open(PRE, CLERK)
     d.do(CLERK, "record_consent", action="refuse", party="consumer")
     d.at(sh(2025, 3, 5, 9))
-    d.do(CLERK, "register_case", action="not_pursued")
-    closed(d, "refused", ["dispute_received", "consent_refused", "case_closed"])
+    d.do(CLERK, "register_case", action="not_pursued", reason="不再起诉")
+    closed(d, "refused", ["dispute_received", "consent_refused", "filing_declined", "case_closed"])
 
 
 @path("refused")
@@ -386,8 +408,8 @@ def path_pre_consent_lapse(d: Driver) -> None:
     assert dict(refused.data) == {"party": "none", "deemed": True}
     assert d.ready() == ["register_case"]
     d.at(sh(2025, 3, 11, 9))
-    d.do(CLERK, "register_case", action="not_pursued")
-    closed(d, "refused", ["dispute_received", "consent_refused", "case_closed"])
+    d.do(CLERK, "register_case", action="not_pursued", reason="不再起诉")
+    closed(d, "refused", ["dispute_received", "consent_refused", "filing_declined", "case_closed"])
 
 
 def refer_again_and_finish(d: Driver, prefix: list[str]) -> None:
@@ -523,7 +545,7 @@ def path_pre_pause_and_resume(d: Driver) -> None:
     )
 
 
-@path("timed_out")
+@path("not_filed")
 def path_pre_pause_ends_by_itself(d: Driver) -> None:
     pre_front(d)
     d.at(sh(2025, 3, 10, 9))
@@ -543,16 +565,17 @@ def path_pre_pause_ends_by_itself(d: Driver) -> None:
     assert d.fire(sh(2025, 4, 15, 0)) == 1
     assert d.event("mediation_timed_out").at_text == "2025-04-15T00:00:00+08:00"
     d.at(sh(2025, 4, 15, 9))
-    d.do(CLERK, "register_case", action="not_pursued")
+    d.do(CLERK, "register_case", action="not_pursued", reason="不再起诉")
     closed(
         d,
-        "timed_out",
+        "not_filed",
         [
             *FRONT,
             "pause_started",
             "pause_ended",
             "mediation_timed_out",
             "result_reported",
+            "filing_declined",
             "case_closed",
         ],
     )
@@ -965,7 +988,7 @@ def path_complaint_consumer_withdraws(d: Driver) -> None:
     )
 
 
-@path("timed_out")
+@path("support_declined")
 def path_complaint_timed_out(d: Driver) -> None:
     complaint_front(d)
     assert d.fire(last_instant("2025-05-09")) == 0
@@ -975,8 +998,13 @@ def path_complaint_timed_out(d: Driver) -> None:
     assert timed_out.role == "system"
     assert d.ready() == ["support_decision"]
     d.at(sh(2025, 5, 12, 9))
-    d.do(MEDIATOR, "support_decision", action="close")
-    closed(d, "timed_out", [*COMPLAINT_FRONT, "mediation_timed_out", "case_closed"])
+    d.do(MEDIATOR, "support_decision", action="close", reason="经营者已注销，不宜起诉")
+    assert role_of(d, "support_declined") == "mediator"
+    closed(
+        d,
+        "support_declined",
+        [*COMPLAINT_FRONT, "mediation_timed_out", "support_declined", "case_closed"],
+    )
 
 
 @path("settled_performed")
@@ -1012,11 +1040,11 @@ def path_support_granted(d: Driver) -> None:
     closed(d, "supported_suit", ["complaint_received", "suit_supported", "case_closed"])
 
 
-@path("intake_rejected")
+@path("support_declined")
 def path_support_declined(d: Driver) -> None:
     d.open(SUPPORT, MEDIATOR, case_id="LH-ZC-2025-0002")
     d.do(MEDIATOR, "decide_support", action="decline", reason="证据不足")
-    closed(d, "intake_rejected", ["complaint_received", "complaint_rejected", "case_closed"])
+    closed(d, "support_declined", ["complaint_received", "support_declined", "case_closed"])
 
 
 # -- running every path, cached and reloaded ------------------------------------------------------
@@ -1035,8 +1063,9 @@ def test_path(name: str, d: Driver, make_driver: Any) -> None:
 def test_every_top_level_process_and_outcome_is_driven() -> None:
     prefixes = {name.split("_")[0] for name in PATHS}
     assert prefixes == {"pre", "post", "complaint", "support"}
-    # `enforcement` (R52) is the one contract outcome no process reaches yet.
-    assert set(default_pack().outcomes) - set(OUTCOMES.values()) == {"enforcement"}
+    # `enforcement` (R52) no process reaches yet; `timed_out` closes no engine case since
+    # contract v2: after a timeout a person decides (filing_declined / support_declined).
+    assert set(default_pack().outcomes) - set(OUTCOMES.values()) == {"enforcement", "timed_out"}
     assert set(OUTCOMES.values()) <= set(default_pack().outcomes)
 
 
@@ -1245,16 +1274,17 @@ def test_post_filing_referral_needs_a_procedure(d: Driver) -> None:
     assert d.view.facts["procedure"] == "simple"
 
 
-def test_not_pursued_is_only_offered_after_refusal_or_timeout(d: Driver) -> None:
+def test_a_party_not_filing_needs_a_reason(d: Driver) -> None:
+    """Contract v2: the clerk's record of the party's decision is an event with its reason."""
     pre_front(d)
     d.do(MEDIATOR, "mediate", action="fail", reason="分歧大")
-    refused(d, InvalidTaskData, CLERK, "register_case", field="action", action="not_pursued")
+    refused(d, InvalidTaskData, CLERK, "register_case", field="reason", action="not_pursued")
 
 
-def test_close_without_timeout_is_refused_at_support_decision(d: Driver) -> None:
+def test_declining_support_needs_a_reason(d: Driver) -> None:
     complaint_front(d)
     d.do(MEDIATOR, "mediate", action="fail", reason="分歧大")
-    refused(d, InvalidTaskData, MEDIATOR, "support_decision", field="action", action="close")
+    refused(d, InvalidTaskData, MEDIATOR, "support_decision", field="reason", action="close")
 
 
 def test_opening_is_refused_without_changing_the_store(make_driver: Any) -> None:
