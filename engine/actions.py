@@ -577,6 +577,7 @@ _form(
             ),
         ),
         org="court",
+        timers=("court_review_reminder",),
     )
 )
 
@@ -587,6 +588,7 @@ _form(
         frozenset({JUDGE, CLERK}),
         (Choice("resume", "恢复审理", lambda f, c: _events(("trial_resumed", {}))),),
         org="court",
+        timers=("resume_trial_reminder",),
     )
 )
 
@@ -655,6 +657,7 @@ _form(
             ),
         ),
         org="mediator",
+        timers=("support_decision_reminder",),
     )
 )
 

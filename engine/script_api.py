@@ -19,6 +19,8 @@ from standard_rules.pack import RulePack
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 MIDNIGHT = time(0, 0, tzinfo=SHANGHAI)
 ONE_MICROSECOND = timedelta(microseconds=1)
+# The engine-policy interval between escalations of an overdue wait (rule pack, T03).
+ESCALATION_RULE, ESCALATION_PERIOD = "T03", "escalate_every"
 
 
 @dataclass
@@ -83,13 +85,24 @@ def shanghai_date(instant: datetime) -> date:
 
 
 def script_functions(pack: RulePack, calendar: LegalCalendar) -> dict[str, Callable[..., Any]]:
-    def period_due(rule_id: str, period: str, start: str) -> str:
-        """The deadline (end of the due date, ISO with offset) of a rule's period."""
+    def due_date(rule_id: str, period: str, start: str) -> date:
         p = pack.rule(rule_id).period(period)
         if p.days is None:
             raise ValueError(f"{rule_id}.{period} is not counted in days")
-        due = calendar.due(date.fromisoformat(str(start)[:10]), p.days, p.unit).due
-        return end_of_day(due).isoformat()
+        return calendar.due(date.fromisoformat(str(start)[:10]), p.days, p.unit).due
+
+    def period_due(rule_id: str, period: str, start: str) -> str:
+        """The deadline (end of the due date, ISO with offset) of a rule's period."""
+        return end_of_day(due_date(rule_id, period, start)).isoformat()
+
+    def escalation_cycle(rule_id: str, period: str, start: str) -> str:
+        """Every T03 interval after a duty's deadline, for as long as nobody acts (an ISO 8601
+        repeating interval, as a BPMN timeCycle reads it)."""
+        every = pack.rule(ESCALATION_RULE).period(ESCALATION_PERIOD).days
+        if every is None or every <= 0:
+            raise ValueError(f"{ESCALATION_RULE}.{ESCALATION_PERIOD} must be a number of days")
+        begin = end_of_day(due_date(rule_id, period, start)) + timedelta(days=every)
+        return f"R/{begin.isoformat()}/P{every}D"
 
     def today() -> str:
         return shanghai_date(_current().stamp).isoformat()
@@ -101,4 +114,10 @@ def script_functions(pack: RulePack, calendar: LegalCalendar) -> dict[str, Calla
         context = _current()
         context.reminders.append(Reminder(rule_id, task, context.stamp))
 
-    return {"period_due": period_due, "today": today, "emit": emit, "remind": remind}
+    return {
+        "period_due": period_due,
+        "escalation_cycle": escalation_cycle,
+        "today": today,
+        "emit": emit,
+        "remind": remind,
+    }

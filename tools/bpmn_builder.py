@@ -43,6 +43,7 @@ class Node:
     attached_to: str = ""
     timer: str = ""
     interrupting: bool = True
+    cycle: bool = False  # a timeCycle (repeating) rather than a timeDate
     default: str = ""
     documentation: str = ""
 
@@ -90,7 +91,14 @@ class Process:
         return self._add(Node(id, "exclusiveGateway", name, lane))
 
     def timer(
-        self, id: str, name: str, attached_to: str, expression: str, *, interrupting: bool = True
+        self,
+        id: str,
+        name: str,
+        attached_to: str,
+        expression: str,
+        *,
+        interrupting: bool = True,
+        cycle: bool = False,
     ) -> str:
         lane = self.nodes[attached_to].lane
         return self._add(
@@ -102,6 +110,7 @@ class Process:
                 attached_to=attached_to,
                 timer=expression,
                 interrupting=interrupting,
+                cycle=cycle,
             )
         )
 
@@ -414,9 +423,10 @@ class Process:
             lines.extend(f"      <bpmn:outgoing>{o}</bpmn:outgoing>" for o in outgoing[n.id])
             if n.kind == "boundaryEvent":
                 lines.append(f'      <bpmn:timerEventDefinition id="{n.id}_def">')
+                element = "timeCycle" if n.cycle else "timeDate"
                 lines.append(
-                    f'        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
-                    f"{escape(n.timer)}</bpmn:timeDate>"
+                    f'        <bpmn:{element} xsi:type="bpmn:tFormalExpression">'
+                    f"{escape(n.timer)}</bpmn:{element}>"
                 )
                 lines.append("      </bpmn:timerEventDefinition>")
             if n.kind == "scriptTask":

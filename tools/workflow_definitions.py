@@ -33,6 +33,23 @@ def _reminder(p: Process, task: str, rule: str, period: str, start: str, lane_en
     p.chain(timer, script, end)
 
 
+def _watch(p: Process, task: str, rule: str, period: str, start: str, lane_end: str) -> None:
+    """A wait on a person that no lapse ends: a reminder at its due date, then an escalation
+    to the organisation's supervisor every T03 interval until the person acts."""
+    _reminder(p, task, rule, period, start, lane_end)
+    timer = p.timer(
+        f"{task}_escalation",
+        f"{rule} 逾期督办",
+        task,
+        f'escalation_cycle("{rule}", "{period}", {start})',
+        interrupting=False,
+        cycle=True,
+    )
+    script = p.script(f"{task}_escalate", f"督办：{rule}", f'remind("{rule}", "{task}")')
+    end = p.end(f"{task}_escalated", "已督办", lane=lane_end)
+    p.chain(timer, script, end)
+
+
 def mediation() -> Process:
     p = Process(
         "mediation",
@@ -68,7 +85,7 @@ def _referral_front(p: Process, deadline: str) -> None:
     )
     p.gateway("consent_gw", "是否同意？", lane="court_clerk")
     p.user("refer", "委派/委托调解组织（R02）", "court_clerk")
-    _reminder(p, "refer", "R05", "designate_mediator", "today()", "court_clerk")
+    _watch(p, "refer", "R05", "designate_mediator", "today()", "court_clerk")
     p.user("sign_for_referral", "签收委派/委托材料（期限起算）", "mediator")
     p.timer(
         "receipt_lapse",
@@ -151,7 +168,7 @@ def pre_filing_referral() -> Process:
     )
     _referral_front(p, 'period_due("R16", "mediation_pre_filing", received_on)')
     p.user("register_case", "登记立案（R35/R37）", "court_clerk")
-    _reminder(p, "register_case", "R37", "register_case", "today()", "court_clerk")
+    _watch(p, "register_case", "R37", "register_case", "today()", "court_clerk")
     p.gateway("register_gw", "立案？", lane="court_clerk")
     _close(p, "filed", "登记立案")
     _close(p, "refused", "当事人拒绝调解")
@@ -179,8 +196,10 @@ def post_filing_referral() -> Process:
     )
     _referral_front(p, 'period_due("R17", "mediation_" + procedure, received_on)')
     p.user("court_review", "审查协议：出具调解书或准许撤诉（R34）", "judge")
+    _watch(p, "court_review", "T03", "court_review", "today()", "judge")
     p.gateway("review_gw", "审查结果", lane="judge")
     p.user("resume_trial", "恢复审理（R36）", "judge")
+    _watch(p, "resume_trial", "T03", "resume_trial", "today()", "judge")
     _close(p, "mediation_document", "出具调解书")
     _close(p, "suit_withdrawn", "撤诉")
     _close(p, "trial_resumed", "恢复审理")
@@ -204,10 +223,10 @@ def judicial_confirmation() -> Process:
     )
     p.start(lane="judge")
     p.user("decide_acceptance", "决定是否受理司法确认申请（R44）", "judge")
-    _reminder(p, "decide_acceptance", "R44", "decide_acceptance", "applied_on", "judge")
+    _watch(p, "decide_acceptance", "R44", "decide_acceptance", "applied_on", "judge")
     p.gateway("acceptance_gw", "受理？", lane="judge")
     p.user("rule_on_confirmation", "审查并裁定（R48/R50）", "judge")
-    _reminder(p, "rule_on_confirmation", "R48", "rule_on_confirmation", "accepted_on", "judge")
+    _watch(p, "rule_on_confirmation", "R48", "rule_on_confirmation", "accepted_on", "judge")
     p.gateway("ruling_gw", "裁定结果", lane="judge")
     _close(p, "confirmation_not_accepted", "不予受理")
     _close(p, "confirmed", "确认协议有效")
@@ -233,7 +252,7 @@ def complaint_mediation() -> Process:
     horizon = 'period_due("R63", "complaint_mediation_horizon", accepted_on)'
     p.start(lane="mediator")
     p.user("decide_complaint", "决定是否受理投诉（R62）", "mediator")
-    _reminder(p, "decide_complaint", "R62", "decide_complaint", "complaint_on", "mediator")
+    _watch(p, "decide_complaint", "R62", "decide_complaint", "complaint_on", "mediator")
     p.gateway("complaint_gw", "受理？", lane="mediator")
     p.user("start_mediation", "开始调解（R63）", "mediator")
     _reminder(p, "start_mediation", "R63", "start_mediation", "accepted_on", "mediator")
@@ -245,6 +264,7 @@ def complaint_mediation() -> Process:
     )
     p.gateway("result_gw", "调解结果", lane="mediator")
     p.user("support_decision", "是否支持起诉（R57–R61）", "mediator")
+    _watch(p, "support_decision", "T03", "support_decision", "today()", "mediator")
     p.gateway("support_gw", "支持起诉？", lane="mediator")
     _close(p, "intake_rejected", "不予受理")
     _close(p, "withdrawn", "撤回投诉")
@@ -276,7 +296,7 @@ def supported_lawsuit() -> Process:
     )
     p.start(lane="mediator")
     p.user("decide_support", "决定是否支持起诉（R58/R59）", "mediator")
-    _reminder(p, "decide_support", "R62", "decide_complaint", "complaint_on", "mediator")
+    _watch(p, "decide_support", "R62", "decide_complaint", "complaint_on", "mediator")
     p.gateway("support_gw", "支持？", lane="mediator")
     _close(p, "supported_suit", "支持起诉")
     _close(p, "support_declined", "不予支持")

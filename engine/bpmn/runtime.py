@@ -111,19 +111,23 @@ def settle(workflow: Any, now: datetime) -> None:
 
 
 def armed_timers(workflow: Any) -> list[ArmedTimer]:
-    """The timers the workflow waits on, earliest first (read without firing anything)."""
+    """The timers the workflow waits on, earliest first (read without firing anything); a
+    repeating timer (an escalation) by its next firing."""
     found = []
     # Every catching event registers with the top workflow's manager, subprocesses included.
     for task in workflow.event_manager.tasks.values():
         definition = task.task_spec.event_definition
-        if not isinstance(definition, TimerEventDefinition) or isinstance(
-            definition, CycleTimerEventDefinition
-        ):
+        if not isinstance(definition, TimerEventDefinition):
             continue
         value = task.internal_data.get("event_value")
         if value is None or task.internal_data.get("event_fired"):
             continue
-        due = TimerEventDefinition.parse_time_or_duration(value).astimezone(UTC)
+        if isinstance(definition, CycleTimerEventDefinition):
+            if not isinstance(value, dict) or value.get("cycles") == 0:
+                continue
+            due = datetime.fromisoformat(value["next"]).astimezone(UTC)
+        else:
+            due = TimerEventDefinition.parse_time_or_duration(value).astimezone(UTC)
         spec = task.task_spec
         found.append(
             ArmedTimer(

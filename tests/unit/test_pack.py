@@ -18,7 +18,7 @@ from standard_rules.eventlog import parse_jsonl
 from standard_rules.legal_calendar import Unit, default_calendar
 from standard_rules.pack import DATA_DIR, RulePack, apply_override, default_pack, load_pack
 
-EXPECTED_IDS = [f"R{n:02d}" for n in range(1, 78)] + ["T01"]
+EXPECTED_IDS = [f"R{n:02d}" for n in range(1, 78)] + ["T01", "T03"]
 AUDITED = ["R02", "R06", "R16", "R17", "R22", "R40", "R44", "R48", "R62", "R63", "T01"]
 
 

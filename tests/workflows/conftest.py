@@ -202,6 +202,10 @@ class Driver:
 
     def _checkpoint(self) -> None:
         self.steps += 1
+        last = self.last
+        if last is not None and last.status != "closed":
+            # Every wait ends or escalates: an open case always has an armed timer.
+            assert self.store.timers(self.case_id), f"step {self.steps}: open with no timer"
         if not self.reload:
             return
         before = self.last

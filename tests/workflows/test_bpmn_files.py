@@ -85,8 +85,8 @@ def timer_expressions(document: etree._ElementTree) -> list[tuple[str, str]]:
     found = []
     for event in document.iterfind(".//bpmn:timerEventDefinition", NS):
         owner = event.getparent().get("id")
-        dates = event.findall("bpmn:timeDate", NS)
-        assert len(dates) == 1, f"{owner}: a timer needs exactly one timeDate"
+        dates = event.findall("bpmn:timeDate", NS) + event.findall("bpmn:timeCycle", NS)
+        assert len(dates) == 1, f"{owner}: a timer needs exactly one timeDate or timeCycle"
         found.append((owner, (dates[0].text or "").strip()))
     return found
 
@@ -180,12 +180,17 @@ def test_no_literal_period_every_timer_reads_the_rule_pack(path: Path) -> None:
     assert ISO_PERIOD.findall(text) == []
     document = tree(path)
     assert document.findall(".//bpmn:timeDuration", NS) == []
-    assert document.findall(".//bpmn:timeCycle", NS) == []
+    # A repeating timer is an escalation: its interval is the pack's T03, from a rule's due date.
+    for cycle in document.iterfind(".//bpmn:timeCycle", NS):
+        assert (cycle.text or "").startswith("escalation_cycle("), cycle.text
+        owner = cycle.getparent().getparent()
+        assert owner.get("cancelActivity") == "false", owner.get("id")
     pack = default_pack()
     for owner, expression in timer_expressions(document):
         call = ast.parse(expression, mode="eval").body
         assert isinstance(call, ast.Call), f"{owner}: {expression}"
-        assert isinstance(call.func, ast.Name) and call.func.id == "period_due", expression
+        assert isinstance(call.func, ast.Name), expression
+        assert call.func.id in ("period_due", "escalation_cycle"), expression
         assert len(call.args) == 3 and not call.keywords, expression
         rule, period, start = call.args
         assert isinstance(rule, ast.Constant) and isinstance(rule.value, str), expression
