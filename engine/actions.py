@@ -174,6 +174,14 @@ def _refer(form: dict[str, Any], ctx: Context) -> Effect:
     )
 
 
+def _accept_referral(_form: dict[str, Any], ctx: Context) -> Effect:
+    effect = _events(("referral_accepted", {}), acceptance="accepted")
+    if ctx.data.get("channel") == "online":
+        # R18: online, the mediation period runs from the mediator's platform acceptance.
+        effect.data["mediation_from"] = ctx.today.isoformat()
+    return effect
+
+
 def _agree(form: dict[str, Any], ctx: Context) -> Effect:
     effective = form.get("effective_on", ctx.today.isoformat())
     # An agreement cannot take effect before the mediation that produced it began (received
@@ -293,7 +301,10 @@ _form(
                 "sign",
                 "签收材料（调解期限自今日起算）",
                 lambda f, c: _events(
-                    ("referral_received", {}), receipt="received", received_on=c.today.isoformat()
+                    ("referral_received", {}),
+                    receipt="received",
+                    received_on=c.today.isoformat(),
+                    mediation_from=c.today.isoformat(),
                 ),
             ),
             Choice(
@@ -319,7 +330,7 @@ _form(
             Choice(
                 "accept",
                 "接受",
-                lambda f, c: _events(("referral_accepted", {}), acceptance="accepted"),
+                _accept_referral,
             ),
             Choice(
                 "decline",

@@ -6,7 +6,7 @@ function the auditor's checker uses, so the engine waits for the deadline the au
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from engine.script_api import Draft, end_of_day
 from standard_rules.deadlines import reckon
 from standard_rules.eventlog import shanghai_day
 from standard_rules.legal_calendar import LegalCalendar
-from standard_rules.pack import RulePack
+from standard_rules.pack import Period, RulePack
 
 
 class _SimpleEvent:
@@ -34,6 +34,17 @@ def reckoning_events(
     events = [_SimpleEvent(e.activity, _day(e.at), e.data) for e in history]
     events += [_SimpleEvent(d.activity, _day(d.at or now), d.data) for d in drafts]
     return events
+
+
+def start_activity(period: Period, events: Sequence[_SimpleEvent]) -> str:
+    """The event a period counts from in this case: for a dispute that came in online, the
+    mediation periods run from the mediator's platform acceptance (R18), not from receipt."""
+    online = any(
+        e.activity == "dispute_received" and e.data.get("channel") == "online" for e in events
+    )
+    if online and period.start == "referral_received" and period.adjust:
+        return "referral_accepted"
+    return period.start
 
 
 def adjustable(pack: RulePack, workflow: Any, timer: runtime.ArmedTimer) -> tuple[str, str] | None:
@@ -63,7 +74,9 @@ def rearm(
         if events is None:
             events = reckoning_events(history, drafts, now)
         period = pack.rule(key[0]).period(key[1])
-        starts = [i for i, e in enumerate(events) if e.activity == period.start]
+        begins = start_activity(period, events)
+        # The latest start: after a decline and a new referral, the new receipt counts.
+        starts = [i for i, e in enumerate(events) if e.activity == begins]
         if not starts:
             continue
         result = reckon(period, calendar, events, starts[-1])

@@ -52,7 +52,7 @@ INITIAL_DATA = {
     "consent": "", "receipt": "", "acceptance": "", "mediation_result": "", "registration": "",
     "follow_up": "", "court_acceptance": "", "ruling": "", "review": "", "intake": "",
     "support": "", "procedure": "", "effective_on": "", "referred_on": "", "received_on": "",
-    "accepted_on": "", "applied_on": "",
+    "accepted_on": "", "applied_on": "", "mediation_from": "", "channel": "",
 }  # fmt: skip
 OPENING_EVENTS = {
     "pre_filing_referral": ("dispute_received",),
@@ -160,7 +160,7 @@ class Engine:
         now = self.clock.now()
         today = shanghai_date(now).isoformat()
         data = dict(INITIAL_DATA)
-        data.update(filed_on=today, complaint_on=today)
+        data.update(filed_on=today, complaint_on=today, channel=str(facts.get("channel") or ""))
         opening: dict[str, Any] = {}
         if "claim_amount" in facts:
             opening["claim_amount"] = facts["claim_amount"]
@@ -243,6 +243,11 @@ class Engine:
             if not choice.available(ctx):
                 raise InvalidTaskData(f"当前不能执行“{choice.label_zh}”", field="action")
             effect: Effect = choice.apply(validate(choice, payload, ctx), ctx)
+            if ctx.status == "paused" and any(
+                activity in self.pack.mediation_outcomes for activity, _ in effect.events
+            ):
+                # An outcome ends the appraisal pause on its own date (contract/EVENTS.md).
+                step.drafts.append(Draft("pause_ended", {"reason": "调解已有结果"}, now))
             step.drafts.extend(Draft(a, d, now) for a, d in effect.events)
             step.facts.update({k: v for k, v in effect.facts.items() if v is not None})
             # What the person's choice sets off (a case closed because the clerk registered it)

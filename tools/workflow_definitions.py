@@ -166,7 +166,7 @@ def pre_filing_referral() -> Process:
         "Path A of RULES.md §1.3: the court assigns a consumer dispute to the 消保委 before "
         "registration, with the parties' consent.",
     )
-    _referral_front(p, 'period_due("R16", "mediation_pre_filing", received_on)')
+    _referral_front(p, 'period_due("R16", "mediation_pre_filing", mediation_from)')
     p.user("register_case", "登记立案（R35/R37）", "court_clerk")
     _watch(p, "register_case", "R37", "register_case", "today()", "court_clerk")
     p.gateway("register_gw", "立案？", lane="court_clerk")
@@ -194,7 +194,7 @@ def post_filing_referral() -> Process:
         "Path B of RULES.md §1.3: a registered case is entrusted to the 消保委; the period is "
         "not counted in the trial period.",
     )
-    _referral_front(p, 'period_due("R17", "mediation_" + procedure, received_on)')
+    _referral_front(p, 'period_due("R17", "mediation_" + procedure, mediation_from)')
     p.user("court_review", "审查协议：出具调解书或准许撤诉（R34）", "judge")
     _watch(p, "court_review", "T03", "court_review", "today()", "judge")
     p.gateway("review_gw", "审查结果", lane="judge")

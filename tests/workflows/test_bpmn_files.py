@@ -227,8 +227,8 @@ def test_the_mediation_periods_are_the_ones_the_rules_name() -> None:
     }
     pre = expressions[("pre_filing_referral", "mediation_deadline")]
     post = expressions[("post_filing_referral", "mediation_deadline")]
-    assert pre == 'period_due("R16", "mediation_pre_filing", received_on)'
-    assert post == 'period_due("R17", "mediation_" + procedure, received_on)'
+    assert pre == 'period_due("R16", "mediation_pre_filing", mediation_from)'
+    assert post == 'period_due("R17", "mediation_" + procedure, mediation_from)'
     pack = default_pack()
     assert pack.rule("R16").period("mediation_pre_filing").days == 30
     assert pack.rule("R17").period("mediation_ordinary").days == 15
