@@ -397,6 +397,28 @@ def cmd_notify(args: argparse.Namespace) -> int:
         time.sleep(args.interval)
 
 
+def cmd_calendar_load(args: argparse.Namespace) -> int:
+    from api.schedule_loading import load_schedule
+    from api.settings import Settings
+
+    loaded = load_schedule(Settings.from_env(), Path(args.file), dry_run=args.dry_run)
+    year = loaded.schedule.year
+    out = sys.stdout
+    if loaded.installed is not None:
+        out.write(f"已载入 {year} 年放假安排：{loaded.schedule.source}\n")
+        out.write(f"文件：{loaded.installed}\n")
+    else:
+        out.write(f"试算（未载入）{year} 年放假安排：{loaded.schedule.source}\n")
+    cases = len({m.case_id for m in loaded.moved})
+    verb = "将重新计算" if args.dry_run else "已重新计算"
+    out.write(f"{verb} {len(loaded.moved)} 个计时器（{cases} 件在办案件）：\n")
+    for m in loaded.moved:
+        out.write(f"  {m.case_id}  {m.timer}  {m.old.isoformat()} → {m.new.isoformat()}\n")
+    if not args.dry_run:
+        out.write("请重启 suitiao serve / worker，使运行中的进程读取新的放假安排。\n")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -506,6 +528,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="notification settings (TOML)")
     p.add_argument("--interval", type=float, default=60.0)
     p.set_defaults(func=cmd_notify)
+
+    p = sub.add_parser("calendar", help="load a year's official holiday schedule")
+    calendar_sub = p.add_subparsers(dest="calendar_command", required=True, parser_class=_Parser)
+    q = calendar_sub.add_parser(
+        "load", help="install a schedule file and re-arm every timer it moves"
+    )
+    q.add_argument("file", help="the schedule file (standard_rules/data/calendars/README.md)")
+    q.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
+    q.set_defaults(func=cmd_calendar_load)
 
     p = sub.add_parser("serve", help="serve the web application and its timer worker")
     p.add_argument("--host", default="127.0.0.1")

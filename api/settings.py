@@ -23,11 +23,14 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         local = os.environ.get("SUITIAO_LOCAL_RULES", "")
+        state_dir = Path(os.environ.get("SUITIAO_STATE_DIR", "var"))
         return cls(
             database_url=os.environ.get("DATABASE_URL", cls.database_url),
             local_rules=tuple(Path(p) for p in local.split(os.pathsep) if p),
             timer_poll_seconds=float(os.environ.get("SUITIAO_TIMER_POLL_SECONDS", "30")),
             notify_poll_seconds=float(os.environ.get("SUITIAO_NOTIFY_POLL_SECONDS", "300")),
             secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),
-            state_dir=Path(os.environ.get("SUITIAO_STATE_DIR", "var")),
+            state_dir=state_dir,
+            # Schedules loaded with `suitiao calendar load` (api/schedule_loading.py).
+            calendar_dirs=(state_dir / "calendars",),
         )

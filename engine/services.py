@@ -12,7 +12,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -65,6 +65,16 @@ OPENING_EVENTS = {
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Rearmed:
+    """A timer a new holiday schedule moved."""
+
+    case_id: str
+    timer: str  # the BPMN id of the timer
+    old: datetime
+    new: datetime
 
 
 @dataclass(frozen=True)
@@ -220,7 +230,10 @@ class Engine:
             # too, for scripts and people who know the step but not its instance id.
             listed = step.stored.facts.get("tasks", [])
             if caught_up:
-                listed = [task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)]
+                listed = [
+                    task_record(t, step.workflow, self._provisional)
+                    for t in runtime.ready_tasks(step.workflow)
+                ]
             wanted = next(
                 (t["task_id"] for t in listed if task_id in (t["task_id"], t["bpmn_id"])), None
             )
@@ -309,6 +322,36 @@ class Engine:
                 skipped.add(case_id)
         return len(stepped)
 
+    # -- a new holiday schedule ---------------------------------------------------------------
+
+    def rearm_from(self, since: datetime, *, dry_run: bool = False) -> list[Rearmed]:
+        """Reckon again every timer of the open cases with a timer due at or after `since`
+        under this engine's calendar (contract/EVENTS.md: when a year's schedule is loaded,
+        every date computed while it was provisional is computed again), and save the cases
+        whose deadlines moved. Returns what moved; `dry_run` saves nothing."""
+        now = self.clock.now()
+        moved: list[Rearmed] = []
+        for case_id in self.store.cases_with_timers_from(since):
+            try:
+                step = self._load(case_id)
+            except TransitionNotAllowed:  # closed meanwhile
+                continue
+            before = {t.task_id: t for t in runtime.armed_timers(step.workflow)}
+            runtime.reevaluate_timers(step.workflow, lambda at: step_context(StepContext(stamp=at)))
+            rearm(self.pack, self.calendar, step.workflow, step.history, [], now)
+            changes = [
+                Rearmed(case_id, t.bpmn_id, before[t.task_id].due_at, t.due_at)
+                for t in runtime.armed_timers(step.workflow)
+                if t.task_id in before and before[t.task_id].due_at != t.due_at
+            ]
+            moved += changes
+            if not changes or dry_run:
+                continue  # the changed workflow is dropped: _load took it out of the cache
+            new = self._finish(step, SYSTEM, now)
+            self.store.update(new[0], step.stored.version, new[1], new[2])
+            self._remember(new[0], step.workflow, step.history)
+        return moved
+
     def _fire_case(self, case_id: str, until: datetime) -> bool:
         step = self._load(case_id)
         try:
@@ -356,6 +399,10 @@ class Engine:
             )
             fired = True
         return fired
+
+    def _provisional(self, due: date) -> bool:
+        """A due date in a year with no official schedule yet is provisional (EVENTS.md)."""
+        return not self.calendar.is_official(due.year)
 
     def _status(self, step: _Step) -> str:
         status = step.stored.status
@@ -446,7 +493,10 @@ class Engine:
         ]
         facts = dict(stored.facts)
         facts.update(step.facts)
-        facts["tasks"] = [task_record(t, step.workflow) for t in runtime.ready_tasks(step.workflow)]
+        facts["tasks"] = [
+            task_record(t, step.workflow, self._provisional)
+            for t in runtime.ready_tasks(step.workflow)
+        ]
         if step.reminders:
             facts.setdefault("reminders", [])
             facts["reminders"] = (
@@ -493,4 +543,4 @@ def _stamped(context: StepContext, at: datetime, *, system: bool = True) -> list
     return [Draft(d.activity, d.data, d.at or at, system=system) for d in context.drafts]
 
 
-__all__ = ["SYSTEM", "Actor", "CaseView", "Engine", "SystemClock", "TaskView"]
+__all__ = ["SYSTEM", "Actor", "CaseView", "Engine", "Rearmed", "SystemClock", "TaskView"]

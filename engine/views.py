@@ -6,9 +6,9 @@ inboxes never loads a workflow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from engine.actions import FORMS
@@ -27,6 +27,8 @@ class TaskView:
     org: str | None  # the organisation whose people may act
     due: str | None  # the legal due date (YYYY-MM-DD) of this wait, if any
     choices: tuple[dict[str, Any], ...] = ()
+    # Reckoned over a year with no official holiday schedule yet: recomputed when it is loaded.
+    due_provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,25 @@ class CaseView:
     closed_at: datetime | None
 
 
-def task_record(task: runtime.ReadyTask, workflow: Any) -> dict[str, Any]:
-    """The task as saved with the case: id, form, who acts, and its legal due date."""
+def task_record(
+    task: runtime.ReadyTask, workflow: Any, provisional: Callable[[date], bool]
+) -> dict[str, Any]:
+    """The task as saved with the case: id, form, who acts, its legal due date and whether that
+    date is provisional."""
     form = FORMS.get(task.bpmn_id)
-    due = None
+    due: date | None = None
     if form is not None and form.timers:
         deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
         if deadline is not None:
-            due = due_date_of(deadline).isoformat()
+            due = due_date_of(deadline)
     return {
         "task_id": task.task_id,
         "bpmn_id": task.bpmn_id,
         "title_zh": form.title_zh if form else task.name,
         "roles": sorted(form.roles) if form else [],
         "org": form.org if form else None,
-        "due": due,
+        "due": due.isoformat() if due else None,
+        "provisional": bool(due and provisional(due)),
     }
 
 
@@ -74,6 +80,7 @@ def case_view(stored: StoredCase) -> CaseView:
             roles=tuple(t["roles"]),
             org=stored.court_org if t["org"] == "court" else stored.mediator_org,
             due=t["due"],
+            due_provisional=bool(t.get("provisional")),
             choices=tuple(
                 {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
                 for c in FORMS[t["bpmn_id"]].choices

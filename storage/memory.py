@@ -67,6 +67,9 @@ class MemoryCaseStore:
     def timers(self, case_id: str) -> list[Timer]:
         return list(self._timers.get(case_id, ()))
 
+    def cases_with_timers_from(self, instant: datetime) -> list[str]:
+        return sorted(c for c, ts in self._timers.items() if any(t.due_at >= instant for t in ts))
+
     def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
         due = []
         for case_id, timers in self._timers.items():

@@ -238,6 +238,16 @@ class SqlCaseStore:
             ).all()
         return [Timer(r.case_id, r.task_id, r.name, _dt(r.due_ts) or _now()) for r in rows]
 
+    def cases_with_timers_from(self, instant: datetime) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(timers_t.c.case_id)
+                .where(timers_t.c.due_ts >= _ts(instant))
+                .distinct()
+                .order_by(timers_t.c.case_id)
+            ).scalars()
+            return list(rows)
+
     def due_cases(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
         due = (
             select(timers_t.c.case_id, timers_t.c.due_ts)

@@ -80,6 +80,10 @@ class TaskRead(BaseModel):
     roles: list[str]
     org: str | None
     due: date | None = Field(description="法定期限（上海日期），无则为空")
+    due_provisional: bool = Field(
+        default=False,
+        description="期限按尚未公布放假安排的年度暂定计算；公布后重新计算",
+    )
     choices: list[ChoiceRead]
     actionable: bool = Field(description="当前用户能否办理")
 

@@ -22,6 +22,7 @@ def task_read(task: TaskView, account: Account) -> TaskRead:
         roles=list(task.roles),
         org=task.org,
         due=date.fromisoformat(task.due) if task.due else None,
+        due_provisional=task.due_provisional,
         choices=[
             ChoiceRead(
                 id=c["id"],

@@ -10,7 +10,7 @@ with standard_rules.deadlines.reckon, as the audit does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from api.web import diagram
@@ -36,6 +36,7 @@ class DaysLeft:
     working: int | None  # working days left, for a period counted in working days
     text: str
     state: str  # ok | soon | today | overdue | none
+    provisional: bool = False  # reckoned over a year whose holiday schedule is not loaded
 
     @property
     def overdue(self) -> bool:
@@ -52,6 +53,20 @@ def working_days_between(calendar: LegalCalendar, today: date, due: date) -> int
 
 
 def days_left(
+    due: date | None,
+    today: date,
+    t: Translator,
+    calendar: LegalCalendar,
+    unit: Unit | None,
+    provisional: bool = False,
+) -> DaysLeft:
+    left = _days_left(due, today, t, calendar, unit)
+    if provisional and due is not None:
+        return replace(left, text=left.text + t("left.provisional"), provisional=True)
+    return left
+
+
+def _days_left(
     due: date | None, today: date, t: Translator, calendar: LegalCalendar, unit: Unit | None
 ) -> DaysLeft:
     if due is None:

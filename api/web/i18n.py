@@ -78,6 +78,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "left.overdue": ("已逾期{n}日", "{n} days overdue"),
     "left.working": ("（{n}个工作日）", " ({n} working days)"),
     "left.none": ("无法定期限", "No legal deadline"),
+    "left.provisional": (
+        "（暂定：该年度放假安排尚未公布，公布后重新计算）",
+        " (provisional: that year's holiday schedule is not yet published; recomputed when it is)",
+    ),
     # case page
     "case.title": ("案件", "Case"),
     "case.parties": ("当事人", "Parties"),

@@ -63,7 +63,7 @@ def inbox_rows(
                     case=view,
                     task=task,
                     title=t.task(task.bpmn_id, task.title_zh),
-                    left=days_left(due, today, t, calendar, unit),
+                    left=days_left(due, today, t, calendar, unit, task.due_provisional),
                     mine=mine,
                     parties=parties_line(view.facts),
                 )
@@ -234,7 +234,7 @@ def task_forms(
             TaskForm(
                 task=task,
                 title=t.task(task.bpmn_id, task.title_zh),
-                left=days_left(due, today, t, calendar, unit),
+                left=days_left(due, today, t, calendar, unit, task.due_provisional),
                 choices=choices,
                 rule=rule,
             )

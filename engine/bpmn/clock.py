@@ -46,7 +46,9 @@ class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            my_task._set_internal_data(event_value=event_value)
+            # When it was armed: a new holiday schedule evaluates the expression again as of
+            # then (its today()), see runtime.reevaluate_timers.
+            my_task._set_internal_data(event_value=event_value, armed_at=engine_now().isoformat())
         # A deadline is an instant that has passed once it is reached: 24:00 of a due date
         # is already the next day (SpiffWorkflow compares with a strict `<`).
         if TimerEventDefinition.parse_time_or_duration(event_value) <= engine_now():
@@ -80,6 +82,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
                 "next": start.isoformat(),
                 "duration": duration.total_seconds(),
             }
+            my_task._set_internal_data(armed_at=engine_now().isoformat())
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])

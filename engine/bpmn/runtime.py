@@ -7,6 +7,8 @@ the one safe way for 3.2.0: refresh_timers() before do_engine_steps(), under the
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -140,6 +142,42 @@ def armed_timers(workflow: Any) -> list[ArmedTimer]:
             )
         )
     return sorted(found, key=lambda t: (t.due_at, t.bpmn_id))
+
+
+def reevaluate_timers(
+    workflow: Any, as_of: Callable[[datetime], AbstractContextManager[Any]]
+) -> None:
+    """Evaluate every armed timer's expression again, as of the instant it was armed (inside
+    `as_of(that instant)`, so today() means the same day), and arm it with the result.
+
+    For a new holiday schedule: the same expression now reckons over official dates. A repeating
+    timer that has fired already keeps its rhythm; moved deadlines (pauses, extensions) are the
+    caller's to re-apply.
+    """
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = task.task_spec.event_definition
+        value = task.internal_data.get("event_value")
+        armed = task.internal_data.get("armed_at")
+        if (
+            not isinstance(definition, TimerEventDefinition)
+            or value is None
+            or armed is None
+            or task.internal_data.get("event_fired")
+        ):
+            continue
+        armed_at = datetime.fromisoformat(armed)
+        with as_of(armed_at), engine_clock(armed_at):
+            fresh = workflow.script_engine.evaluate(task, definition.expression)
+        if isinstance(definition, CycleTimerEventDefinition):
+            if not isinstance(value, dict) or value.get("cycles") != -1:
+                continue
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(fresh)
+            fresh = {
+                "cycles": cycles,
+                "next": start.isoformat(),
+                "duration": duration.total_seconds(),
+            }
+        task._set_internal_data(event_value=fresh)
 
 
 def task_deadline(workflow: Any, task_id: str, timer_ids: tuple[str, ...]) -> datetime | None:
