@@ -10,12 +10,21 @@ move a case on when the parties are silent.
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from engine.bpmn.specs import TOP_LEVEL, SpecLibrary
 from engine.domain.errors import DomainError
@@ -23,14 +32,24 @@ from engine.domain.events import verify_chain
 from engine.services import Actor, CaseView, Engine, TaskView
 from standard_rules.audit import audit
 from standard_rules.eventlog import event_from_record
-from standard_rules.legal_calendar import default_calendar
-from standard_rules.pack import default_pack
+from standard_rules.legal_calendar import LegalCalendar, default_calendar
+from standard_rules.pack import RulePack, apply_override, default_pack
+from standard_rules.schedules import load_schedule_file, official_schedules
 from storage.memory import MemoryCaseStore
+from tests.property.reference import mediation_due
 
 ENGINE_RULES = {"R02", "R16", "R17", "R22", "R40", "T01"}
 COURT, CPA, OTHER = "临海市人民法院", "临海市消保委", "天台县消保委"
-PACK = default_pack()
+DATA = Path(__file__).parent / "data"
+PACKS = {
+    "base": default_pack(),
+    "local": apply_override(default_pack(), DATA / "local-agreement.toml"),
+}
 CALENDAR = default_calendar()
+# The 2027 notice loaded mid-run (while 2027 is still ahead) re-arms what it moves.
+NOTICE_2027 = load_schedule_file(DATA / "cn-2027.toml")
+OFFICIAL_2027 = LegalCalendar({**official_schedules(), 2027: NOTICE_2027})
+SHANGHAI = timezone(timedelta(hours=8))
 SPECS = SpecLibrary()
 
 # Where a waiting task may stand in the lifecycle: the BPMN state and the lifecycle must agree.
@@ -109,27 +128,70 @@ def payload_for(task: TaskView, choice: dict[str, Any], today: date, draw: Any) 
     return payload
 
 
+def closing_payload(choice: dict[str, Any], today: date, rng: random.Random) -> dict[str, Any]:
+    """A plausible form for an institution's closing step (required fields only)."""
+    payload: dict[str, Any] = {"action": choice["id"]}
+    for field in choice["fields"]:
+        if not field["required"]:
+            continue
+        kind = field["kind"]
+        if kind == "text":
+            payload[field["name"]] = rng.choice(["分歧较大", "证据不足", "当事人放弃"])
+        elif kind == "org":
+            payload[field["name"]] = CPA
+        elif kind == "choice":
+            payload[field["name"]] = rng.choice(field["choices"])
+        elif kind == "amount":
+            payload[field["name"]] = rng.randint(1, 50_000)
+        elif kind == "bool":
+            payload[field["name"]] = True
+        elif kind == "date":
+            payload[field["name"]] = (today + timedelta(days=rng.randint(1, 20))).isoformat()
+    return payload
+
+
 def log_findings(engine: Engine, case_id: str, now: datetime) -> list[tuple[str, str, str]]:
     records = [e.record() for e in engine.events(case_id)]
     events = [
-        event_from_record(r, PACK.contract_activities, i, i + 1, case_id)
+        event_from_record(r, engine.pack.contract_activities, i, i + 1, case_id)
         for i, r in enumerate(records)
     ]
-    result = audit(events, PACK, CALENDAR, now)
+    result = audit(events, engine.pack, engine.calendar, now)
     return [(f.rule, f.kind, str(f.due)) for f in result.findings]
+
+
+def mediation_days(pack: RulePack, view: CaseView) -> int | None:
+    if view.process_id == "pre_filing_referral":
+        return pack.rule("R16").period("mediation_pre_filing").days
+    procedure = view.facts.get("procedure")
+    if view.process_id == "post_filing_referral" and procedure:
+        return pack.rule("R17").period(f"mediation_{procedure}").days
+    return None
 
 
 class HandoffCases(RuleBasedStateMachine):
     cases = Bundle("cases")
 
-    @initialize(start=st.datetimes(datetime(2025, 1, 1), datetime(2026, 12, 24)))
-    def setup(self, start: datetime) -> None:
-        self.clock = Clock(start.replace(tzinfo=timezone(timedelta(hours=8))))
+    @initialize(
+        start=st.datetimes(datetime(2025, 1, 1), datetime(2026, 12, 24)),
+        pack=st.sampled_from(sorted(PACKS)),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def setup(self, start: datetime, pack: str, seed: int) -> None:
+        self.clock = Clock(start.replace(tzinfo=SHANGHAI))
         self.store = MemoryCaseStore()
-        self.engine = Engine(self.store, PACK, CALENDAR, specs=SPECS, clock=self.clock)
-        self.fresh = Engine(self.store, PACK, CALENDAR, specs=SPECS, clock=self.clock, cache_size=0)
+        self.pack = PACKS[pack]
+        self._engines(CALENDAR)
         self.opened: list[str] = []
         self.serial = 0
+        self.random = random.Random(seed)  # the institutions' closing choices
+        self.loaded = False
+
+    def _engines(self, calendar: LegalCalendar) -> None:
+        self.engine = Engine(self.store, self.pack, calendar, specs=SPECS, clock=self.clock)
+        self.fresh = Engine(
+            self.store, self.pack, calendar, specs=SPECS, clock=self.clock, cache_size=0
+        )
 
     @rule(target=cases, process=st.sampled_from(TOP_LEVEL), amount=st.integers(1, 100_000))
     def open_case(self, process: str, amount: int) -> str:
@@ -162,13 +224,38 @@ class HandoffCases(RuleBasedStateMachine):
             )
         except DomainError:
             after = self.engine.case(case_id)
-            # A refused action changes nothing.
-            assert (after.version, len(self.engine.events(case_id))) == before
+            # A refused action changes nothing of its own; a deadline that had passed unswept
+            # takes effect (the system's events, at their own instants) before the refusal.
+            added = self.engine.events(case_id)[before[1] :]
+            if added:
+                assert all(e.role == "system" for e in added), [e.record() for e in added]
+                assert all(e.at <= self.clock.now() for e in added)
+            else:
+                assert (after.version, len(self.engine.events(case_id))) == before
 
     @rule(days=st.integers(0, 45), hours=st.integers(0, 23))
     def advance(self, days: int, hours: int) -> None:
         self.clock.instant += timedelta(days=days, hours=hours)
         self.engine.fire_due(self.clock.now())
+
+    @rule(days=st.integers(0, 20), seconds=st.integers(0, 86_399))
+    def drift(self, days: int, seconds: int) -> None:
+        """Time passes and no worker sweeps: a person's next step must catch up first."""
+        self.clock.instant += timedelta(days=days, seconds=seconds)
+
+    @precondition(
+        lambda self: (
+            hasattr(self, "loaded")
+            and not self.loaded
+            and self.clock.now() < datetime(2027, 1, 1, tzinfo=SHANGHAI)
+        )
+    )
+    @rule()
+    def publish_2027_schedule(self) -> None:
+        """The State Council's notice arrives before the year: every open timer is re-armed."""
+        self.loaded = True
+        self._engines(OFFICIAL_2027)
+        self.engine.rearm_from(datetime(2027, 1, 1, tzinfo=SHANGHAI))
 
     # -- invariants -------------------------------------------------------------------------
 
@@ -190,6 +277,9 @@ class HandoffCases(RuleBasedStateMachine):
             assert not view.tasks and view.outcome is not None
         else:
             assert view.tasks, f"{case_id} is open ({view.status}) with nothing to do"
+            # Every wait ends or escalates: no open case without an armed timer.
+            assert self.store.timers(case_id), f"{case_id} is open with no timer"
+        self._check_mediation_due(view)
         for task in view.tasks:
             assert view.status in TASK_STATUSES[task.bpmn_id], (case_id, task.bpmn_id, view)
         # Reloading from storage (no cache) sees exactly the same case.
@@ -202,23 +292,34 @@ class HandoffCases(RuleBasedStateMachine):
         assert fresh.case(case_id) == view
         return view
 
+    def _check_mediation_due(self, view: CaseView) -> None:
+        """The engine's mediation deadline is the one reckoned independently from the log."""
+        days = mediation_days(self.pack, view)
+        waiting = [t for t in view.tasks if t.bpmn_id == "mediate"]
+        if days is None or view.status != "mediating" or not waiting:
+            return
+        expected = mediation_due(self.engine.events(view.id), days, self.engine.calendar.is_working)
+        shown = waiting[0].due
+        assert shown == (expected.isoformat() if expected else None), (view.id, shown, expected)
+
     def teardown(self) -> None:
         """Parties fall silent; institutions do their duty, late; every case must end."""
         if not hasattr(self, "engine"):
             return
-        for _ in range(30):
+        for round_ in range(30):
             open_cases = [c for c in self.opened if self.engine.case(c).status != "closed"]
             if not open_cases:
                 break
             self.clock.instant += timedelta(days=20)
             self.engine.fire_due(self.clock.now())
             for case_id in open_cases:
-                self._institutions_act(case_id)
+                # Any allowed choice at first; the plain one later, so every history ends.
+                self._institutions_act(case_id, varied=round_ < 8)
         for case_id in self.opened:
             view = self._check_case(case_id)
             assert view.status == "closed", (case_id, view.status, view.tasks)
 
-    def _institutions_act(self, case_id: str) -> None:
+    def _institutions_act(self, case_id: str, *, varied: bool) -> None:
         for _ in range(10):
             view = self.engine.case(case_id)
             waiting = [
@@ -229,12 +330,21 @@ class HandoffCases(RuleBasedStateMachine):
             if not waiting:
                 return
             task = waiting[0]
-            payload: dict[str, Any] = {"action": CLOSING_CHOICE[task.bpmn_id]}
+            choice = CLOSING_CHOICE[task.bpmn_id]
+            if varied:
+                choice = self.random.choice([c["id"] for c in task.choices])
+            spec = next(c for c in task.choices if c["id"] == choice)
+            today = self.clock.now().astimezone(SHANGHAI).date()
+            payload = closing_payload(spec, today, self.random)
             if task.bpmn_id == "refer":
                 payload.update(mediator_org=CPA, procedure="simple")
-            self.engine.complete(
-                case_id=case_id, task_id=task.task_id, actor=actor_for(task), payload=payload
-            )
+            try:
+                self.engine.complete(
+                    case_id=case_id, task_id=task.task_id, actor=actor_for(task), payload=payload
+                )
+            except DomainError:
+                if not varied:
+                    raise
 
 
 # Each example runs dozens of durable engine steps: a third of the profile's examples keeps the
