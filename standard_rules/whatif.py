@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ class DueChange:
     new_due: date | None
     reason_zh: str
     reason_en: str
-    done_at: str | None = None  # the event that ended the period, if it came
+    done_at: str | None = None  # the event that ended the period (met or cancelled), if any
 
     @property
     def shift(self) -> int | None:
@@ -384,7 +384,8 @@ class Comparer:
         new_period = pair.new
         done_at: str | None = None
         for index in range(trigger + 1, len(events)):
-            if events[index].activity in new_period.until:
+            activity = events[index].activity
+            if activity in new_period.until or activity in new_period.cancelled_by:
                 done_at = events[index].at
                 break
         return DueChange(
@@ -400,6 +401,52 @@ class Comparer:
             reason_en="; ".join(en) or "the reckoning changed",
             done_at=done_at,
         )
+
+
+# -- armed timers of open cases ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimerChange:
+    """An armed timer of an open case that would fire at another time under the proposal."""
+
+    case: str
+    org: str
+    timer: str  # the BPMN timer event's id
+    armed: datetime  # when it fires today
+    would_fire: datetime | None  # when it would fire; None: the period would no longer apply
+    change: DueChange
+
+    @property
+    def shift(self) -> int | None:
+        return self.change.shift
+
+
+def timer_changes(
+    comparer: Comparer, events: Sequence[Event], timers: Sequence[tuple[str, datetime]]
+) -> list[TimerChange]:
+    """The timers (BPMN id, due time) of one open case whose period's due date would move.
+
+    A timer is matched to a still-open period by its date: the engine arms each one at the end
+    of the period's due day (Asia/Shanghai), so an armed timer on the old due date of a period
+    that has neither been met nor cancelled is that period's timer (or a reminder at the same
+    moment, which moves with it). It would fire the same number of days earlier or later.
+    """
+    if not timers:
+        return []
+    moves = [d for d in comparer.due_changes(events) if d.done_at is None and d.old_due]
+    found: list[TimerChange] = []
+    for name, when in timers:
+        armed = when.astimezone(SHANGHAI)  # the due day is a Shanghai day; show it there too
+        day = armed.date()
+        for move in moves:
+            if move.old_due != day:
+                continue
+            shift = move.shift
+            would = None if shift is None else armed + timedelta(days=shift)
+            found.append(TimerChange(move.case, move.org, name, armed, would, move))
+            break
+    return found
 
 
 # -- whole logs --------------------------------------------------------------------------------
