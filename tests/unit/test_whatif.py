@@ -283,3 +283,12 @@ def test_findings_are_keyed_without_their_due_date() -> None:
     a = Finding(case="C", rule="R17", kind="late", message="m", at="t")
     b = Finding(case="C", rule="R17", kind="late", message="other", at="t")
     assert finding_key(a) == finding_key(b)
+
+
+def test_a_pack_directory_is_a_whole_pack(pack: RulePack, calendar: LegalCalendar) -> None:
+    from standard_rules.pack import DATA_DIR
+
+    whole = proposed_pack(pack, DATA_DIR)
+    assert whole.stamp == pack.stamp
+    items = _items(_generated(50), pack)
+    assert not whatif(items, Scenario(pack, calendar), Scenario(whole, calendar)).changed
