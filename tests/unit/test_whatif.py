@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from standard_rules.audit import Finding, audit, audit_streamed, group_cases
 from standard_rules.deadlines import case_conditions, reckon
@@ -101,6 +103,11 @@ def pack() -> RulePack:
 @pytest.fixture(scope="module")
 def calendar() -> LegalCalendar:
     return LegalCalendar(official_schedules())
+
+
+@pytest.fixture(scope="module")
+def small_log(pack: RulePack) -> list[Event | InputError]:
+    return _items(_generated(300), pack)
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +299,39 @@ def test_a_pack_directory_is_a_whole_pack(pack: RulePack, calendar: LegalCalenda
     assert whole.stamp == pack.stamp
     items = _items(_generated(50), pack)
     assert not whatif(items, Scenario(pack, calendar), Scenario(whole, calendar)).changed
+
+
+_DAY_PERIODS = [
+    (rule.id, period.name)
+    for rule in default_pack().rules.values()
+    if rule.check is not None and rule.check.type == "deadline"
+    for period in rule.periods
+    if period.days is not None
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=st.sampled_from(_DAY_PERIODS),
+    days=st.integers(min_value=1, max_value=90),
+    unit=st.sampled_from(["calendar", "working"]),
+)
+def test_any_agreement_reports_what_two_audits_show(
+    tmp_path_factory: pytest.TempPathFactory,
+    pack: RulePack,
+    calendar: LegalCalendar,
+    small_log: list[Event | InputError],
+    target: tuple[str, str],
+    days: int,
+    unit: str,
+) -> None:
+    path = tmp_path_factory.mktemp("agreement") / "agreement.toml"
+    path.write_text(
+        f'name = "任意协议"\n[[override]]\nrule = "{target[0]}"\nperiod = "{target[1]}"\n'
+        f'days = {days}\nunit = "{unit}"\n',
+        encoding="utf-8",
+    )
+    old, new = Scenario(pack, calendar), Scenario(apply_override(pack, path), calendar)
+    assert _reported(whatif(small_log, old, new)) == _by_hand(small_log, old, new)
