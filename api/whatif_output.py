@@ -41,6 +41,8 @@ def move_dict(d: DueChange) -> dict[str, Any]:
         "reason": d.reason_zh,
         "reason_en": d.reason_en,
         "ended_at": d.done_at,
+        "current_reckoning": d.old_reckoning,
+        "proposed_reckoning": d.new_reckoning,
     }
 
 
@@ -89,6 +91,10 @@ def to_text(result: WhatIfResult) -> str:
             f"（{_shift_zh(d.shift)}）  自 {d.start_activity} {d.start_at}"
         )
         lines.append(f"    原因：{d.reason_zh}")
+        if d.old_reckoning:
+            lines.append(f"    现行：{d.old_reckoning}")
+        if d.new_reckoning:
+            lines.append(f"    拟用：{d.new_reckoning}")
     for title, found in (
         ("新增问题 appear:", result.appeared),
         ("消失问题 disappear:", result.disappeared),
@@ -230,6 +236,8 @@ def to_xlsx(result: WhatIfResult) -> bytes:
             "变动(日) shift",
             "原因 why",
             "结束于 ended",
+            "现行计算 current reckoning",
+            "拟用计算 proposed reckoning",
         ],
         (
             [
@@ -244,10 +252,12 @@ def to_xlsx(result: WhatIfResult) -> bytes:
                 d.shift,
                 d.reason_zh,
                 d.done_at or "",
+                d.old_reckoning,
+                d.new_reckoning,
             ]
             for d in result.due_changes
         ),
-        widths=(18, 24, 8, 24, 20, 26, 14, 14, 10, 70, 26),
+        widths=(18, 24, 8, 24, 20, 26, 14, 14, 10, 70, 26, 60, 60),
     )
     for title, found in (("新增 Appear", result.appeared), ("消失 Disappear", result.disappeared)):
         sheet = book.create_sheet(title)

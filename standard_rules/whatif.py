@@ -85,6 +85,8 @@ class DueChange:
     reason_zh: str
     reason_en: str
     done_at: str | None = None  # the event that ended the period (met or cancelled), if any
+    old_reckoning: str = ""  # how each due date is reckoned (DueDate.explain_zh)
+    new_reckoning: str = ""
 
     @property
     def shift(self) -> int | None:
@@ -400,7 +402,20 @@ class Comparer:
             reason_zh="；".join(zh) or "期限的计算方式改变",
             reason_en="; ".join(en) or "the reckoning changed",
             done_at=done_at,
+            old_reckoning=_explain(pair.old, self.old.calendar, start_event, old_due),
+            new_reckoning=_explain(pair.new, self.new.calendar, start_event, new_due),
         )
+
+
+def _explain(period: Period, calendar: LegalCalendar, start: Event, due: int | None) -> str:
+    """The reckoning as the audit explains it; a pause or an agreed extension is named."""
+    if due is None or period.days is None:
+        return ""
+    plain = calendar.due(date.fromordinal(start_day(period, start)), period.days, period.unit)
+    text = plain.explain_zh()
+    if plain.due.toordinal() != due:
+        text += f"；因暂停或约定延长，期限为{date.fromordinal(due)}"
+    return text
 
 
 # -- armed timers of open cases ----------------------------------------------------------------

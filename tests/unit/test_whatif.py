@@ -215,6 +215,10 @@ def test_a_pack_that_lengthens_r17(
     assert {f.rule for f in result.disappeared} == {"R17"}
     assert result.due_changes and all(d.shift and d.shift > 0 for d in result.due_changes)
     assert all("cal(15) 改为 cal(25)" in d.reason_zh for d in result.due_changes)
+    # each side says how its due date is reckoned, pauses and agreed extensions named
+    for d in result.due_changes:
+        assert "起15日" in d.old_reckoning and "起25日" in d.new_reckoning
+        assert str(d.new_due) in d.new_reckoning
 
 
 def test_a_local_agreement_giving_entrusted_cases_20_days(
