@@ -63,11 +63,26 @@ class Scenario:
 
     pack: RulePack
     calendar: LegalCalendar
-    calendar_label: str = "当前日历 current calendar"
+    calendar_label: str = ""  # e.g. the proposed schedule's notice; the official years are added
 
     @property
     def label(self) -> str:
-        return f"{self.pack.stamp} · {self.calendar_label}"
+        cal = self.calendar
+        official = [y for y in range(cal.first_year, cal.last_year + 1) if cal.is_official(y)]
+        years = _spans(official) or "无"
+        text = f"{self.pack.stamp} · 日历 calendar: 国务院放假安排 {years}，其余年份暂定"
+        return text + (f" · {self.calendar_label}" if self.calendar_label else "")
+
+
+def _spans(years: Sequence[int]) -> str:
+    """2004, 2005, …, 2026, 2027 → "2004–2027"; gaps make several spans."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and spans[-1][1] == year - 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return "、".join(f"{a}–{b}" if a != b else str(a) for a, b in spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -652,4 +667,4 @@ def proposed_calendar(
         schedule = load_schedule_file(path)
         schedules[schedule.year] = schedule
         names.append(f"cn-{schedule.year}: {schedule.source}")
-    return LegalCalendar(schedules), "拟用日历 proposed calendar (" + "; ".join(names) + ")"
+    return LegalCalendar(schedules), "拟用 proposed " + "; ".join(names)
