@@ -101,3 +101,46 @@ def test_only_auditors_may_compare(site: Site, new_page: Any) -> None:
     sign_in(page, site, "clerk", "clerk-demo")
     response = page.goto(site.url("/ui/audit/whatif"))
     assert response is not None and response.status == 403
+
+
+def test_an_organisations_auditor_sees_only_its_cases(
+    site: Site, new_page: Any, tmp_path: Path
+) -> None:
+    from api.security import hash_password
+    from storage.scoped import Visibility
+
+    org = "天台县人民法院"
+    services = site.app.state.services
+    if services.accounts.user("auditor-tt") is None:
+        services.accounts.add_user(
+            username="auditor-tt",
+            password_hash=hash_password("auditor-tt-pass"),
+            role="auditor",
+            org=org,
+        )
+    agreement = tmp_path / "agreement.toml"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+    page = new_page()
+    sign_in(page, site, "auditor-tt", "auditor-tt-pass")
+    page.goto(site.url("/ui/audit/whatif"))
+    page.get_by_label("文件（TOML）").set_input_files(str(agreement))
+    page.get_by_role("button", name="比较").click()
+    page.wait_for_load_state()
+    engine = site.app.state.engine
+    visible = [
+        Event(e.case, e.activity, e.at_text, e.at.timestamp(), e.data, e.seq, org=e.org or "")
+        for e in services.reads.events(Visibility("either", org))
+    ]
+    everything = {e.case for e in engine.store.all_events()}
+    expected = whatif(
+        visible,
+        Scenario(engine.pack, engine.calendar),
+        Scenario(apply_override(engine.pack, agreement), engine.calendar),
+        datetime.now(UTC),
+    )
+    summary = page.locator("#h-result").inner_text()
+    assert summary.startswith(f"{expected.cases} 件案件")
+    assert expected.cases < len(everything)  # other organisations' cases are left out
+    shown = set(page.locator("main a[href^='/ui/cases/']").all_inner_texts())
+    assert shown <= {e.case for e in visible}
+    assert shown == {d.case for d in expected.due_changes} != set()
