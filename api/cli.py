@@ -440,6 +440,83 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- what if -----------------------------------------------------------------------------------
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    """The logs (or the live database's armed timers) under today's rules and a proposal."""
+    from api.log_input import UnknownFormat
+    from api.whatif_output import render, render_timers
+    from api.whatif_run import proposal, run_logs
+    from standard_rules.whatif import Scenario
+
+    if not (args.pack or args.local or args.calendar):
+        raise UsageError("whatif needs a proposal: --pack FILE, --local FILE or --calendar FILE")
+    if bool(args.logs) == bool(args.db):
+        raise UsageError("whatif takes LOG files or --db, not both and not neither")
+    dirs = [Path(p) for p in args.calendar_dir or []]
+    for flag, given in (
+        ("--pack", [args.pack] if args.pack else []),
+        ("--local", args.local or []),
+        ("--calendar", args.calendar or []),
+    ):
+        for path in given:
+            if not Path(path).exists():
+                raise UsageError(f"{flag} {path}: no such file")
+    if args.db:
+        from api.settings import Settings
+        from api.whatif_run import run_timers
+        from storage.armed import armed_cases
+        from storage.sql import SqlCaseStore
+
+        settings = Settings.from_env()
+        base = Scenario(
+            load_pack(overrides=list(settings.local_rules)),
+            default_calendar(settings.calendar_dirs),
+        )
+        new = proposal(
+            base,
+            Path(args.pack) if args.pack else None,
+            [Path(p) for p in args.local or []],
+            [Path(p) for p in args.calendar or []],
+            list(settings.calendar_dirs),
+        )
+        store = SqlCaseStore.from_url(settings.database_url)
+        report = run_timers(armed_cases(store.engine), base, new)
+        _write_output(args, render_timers(report, args.format))
+        return EXIT_FINDINGS if report.changes else EXIT_OK
+    base = Scenario(load_pack(), default_calendar(dirs))
+    new = proposal(
+        base,
+        Path(args.pack) if args.pack else None,
+        [Path(p) for p in args.local or []],
+        [Path(p) for p in args.calendar or []],
+        dirs,
+    )
+    as_of = _as_of(args)
+    paths = _log_paths(args)
+    try:
+        result = run_logs(paths, base, new, as_of)
+    except UnknownFormat as exc:
+        raise UsageError(str(exc)) from None
+    _write_output(args, render(result, args.format))
+    return EXIT_FINDINGS if result.changed or result.input_errors else EXIT_OK
+
+
+def _add_whatif(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("whatif", help="the logs under today's rules and under a proposed pack")
+    p.add_argument("logs", nargs="*", metavar="LOG")
+    p.add_argument("--pack", metavar="FILE", help="a revised pack: [[rule]] file or pack directory")
+    p.add_argument("--local", action="append", metavar="FILE", help="a proposed local agreement")
+    p.add_argument("--calendar", action="append", metavar="FILE", help="a proposed year schedule")
+    p.add_argument("--db", action="store_true", help="the open cases' armed timers instead of logs")
+    p.add_argument("--as-of", metavar="TIMESTAMP")
+    p.add_argument("--format", default="text", choices=["text", "json", "markdown", "xlsx"])
+    p.add_argument("--output", metavar="FILE")
+    p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
+    p.set_defaults(func=cmd_whatif)
+
+
 # -- wiring ------------------------------------------------------------------------------------
 
 
@@ -468,6 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--local", action="append", help="a local agreement overriding parameters")
     p.add_argument("--calendar-dir", action="append", help="extra directory of schedule files")
     p.set_defaults(func=cmd_audit)
+
+    _add_whatif(sub)
 
     p = sub.add_parser("report", help="statistics of event logs, per organisation and period")
     p.add_argument("logs", nargs="+", metavar="LOG")

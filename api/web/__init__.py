@@ -30,6 +30,9 @@ def build(services: Services) -> FastAPI:
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.services = services
     web.include_router(router)
+    from api.web.whatif_page import router as whatif_router  # the auditor's what-if page
+
+    web.include_router(whatif_router)
     web.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="static")
 
     @web.get("/", include_in_schema=False)
