@@ -458,7 +458,8 @@ def timer_changes(
     """The timers (BPMN id, due time) of one open case whose period's due date would move.
 
     A timer is matched to a still-open period by its date: the engine arms each one at the end
-    of the period's due day (Asia/Shanghai), so an armed timer on the old due date of a period
+    of the period's due day (24:00 Asia/Shanghai, the first instant of the next day), so an
+    armed timer ending the old due date of a period
     that has neither been met nor cancelled is that period's timer (or a reminder at the same
     moment, which moves with it). It would fire the same number of days earlier or later.
     """
@@ -468,7 +469,7 @@ def timer_changes(
     found: list[TimerChange] = []
     for name, when in timers:
         armed = when.astimezone(SHANGHAI)  # the due day is a Shanghai day; show it there too
-        day = armed.date()
+        day = (armed - timedelta(microseconds=1)).date()  # 24:00 ends the day before
         for move in moves:
             if move.old_due != day:
                 continue

@@ -139,7 +139,8 @@ def test_bad_arguments_exit_2_with_one_line(
 
 
 def _end_of_day(ordinal: int) -> datetime:
-    return datetime.combine(date.fromordinal(ordinal), time(23, 59, 59, tzinfo=SHANGHAI))
+    """24:00 of the due day: the first instant of the next day."""
+    return datetime.combine(date.fromordinal(ordinal + 1), time(0, 0, tzinfo=SHANGHAI))
 
 
 @pytest.mark.parametrize(
@@ -190,7 +191,8 @@ def test_db_reports_the_armed_timers_that_move(
             if a.satisfied_at is not None or a.cancelled_at is not None or a.due is None:
                 continue
             for t in timers:
-                if t.due_at.astimezone(SHANGHAI).date().toordinal() == a.due:
+                ends = (t.due_at - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
+                if ends.toordinal() == a.due:
                     assert b.due is not None
                     expected.add((case_id, t.name, _end_of_day(b.due).isoformat()))
     assert document["timers"] == timers_seen > 0
