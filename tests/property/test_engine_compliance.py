@@ -193,15 +193,21 @@ class HandoffCases(RuleBasedStateMachine):
             self.store, self.pack, calendar, specs=SPECS, clock=self.clock, cache_size=0
         )
 
-    @rule(target=cases, process=st.sampled_from(TOP_LEVEL), amount=st.integers(1, 100_000))
-    def open_case(self, process: str, amount: int) -> str:
+    @rule(
+        target=cases,
+        process=st.sampled_from(TOP_LEVEL),
+        amount=st.integers(1, 100_000),
+        online=st.booleans(),
+    )
+    def open_case(self, process: str, amount: int, online: bool) -> str:
         self.serial += 1
         case_id = f"P-{self.serial:04d}"
         court_side = process in ("pre_filing_referral", "post_filing_referral")
         actor = Actor("c", "court_clerk", COURT) if court_side else Actor("m", "mediator", CPA)
-        self.engine.open_case(
-            process_id=process, case_id=case_id, actor=actor, facts={"claim_amount": amount}
-        )
+        facts: dict[str, Any] = {"claim_amount": amount}
+        if court_side:
+            facts["channel"] = "online" if online else "offline"
+        self.engine.open_case(process_id=process, case_id=case_id, actor=actor, facts=facts)
         self.opened.append(case_id)
         return case_id
 
