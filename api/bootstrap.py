@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from api.settings import Settings
+from engine.bpmn.specs import SpecLibrary
 from engine.ports import Clock
 from engine.services import Engine
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import load_pack
+from storage.process_archive import SqlProcessArchive
 from storage.sql import SqlCaseStore
 
 
@@ -14,4 +16,6 @@ def build_engine(settings: Settings | None = None, clock: Clock | None = None) -
     settings = settings or Settings.from_env()
     store = SqlCaseStore.from_url(settings.database_url)
     pack = load_pack(overrides=list(settings.local_rules))
-    return Engine(store, pack, default_calendar(settings.calendar_dirs), clock=clock)
+    # Each deployed version of the process files is kept: open cases run on theirs.
+    specs = SpecLibrary(archive=SqlProcessArchive(store.engine))
+    return Engine(store, pack, default_calendar(settings.calendar_dirs), specs=specs, clock=clock)

@@ -419,6 +419,48 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_processes(_args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+
+    engine = build_engine()
+    archive_versions = engine.specs.archived_versions()
+    counts = engine.store.open_cases_by_process_ref()
+    out = sys.stdout
+    out.write("版本              部署时间（UTC）         在办案件  说明\n")
+    for version, deployed in archive_versions:
+        open_cases = {
+            ref.partition("@")[0]: n for ref, n in counts.items() if ref.endswith(f"@{version}")
+        }
+        mark = "当前版本（新案件）" if version == engine.specs.version else ""
+        detail = "、".join(f"{p} {n}" for p, n in sorted(open_cases.items()))
+        out.write(
+            f"{version}  {deployed:%Y-%m-%d %H:%M:%S}  {sum(open_cases.values()):>8}  "
+            f"{mark}{'；' if mark and detail else ''}{detail}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from api.bootstrap import build_engine
+
+    engine = build_engine()
+    target = args.to_version or engine.specs.version
+    try:
+        report = engine.migrate_cases(args.from_version, target, dry_run=args.dry_run)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    verb = "可迁移" if args.dry_run else "已迁移"
+    sys.stdout.write(
+        f"{report.from_version} → {report.to_version}：{verb} {len(report.moved)} 件，"
+        f"不能迁移 {len(report.refused)} 件\n"
+    )
+    for case_id in report.moved:
+        sys.stdout.write(f"  {verb}  {case_id}\n")
+    for case_id, why in report.refused:
+        sys.stdout.write(f"  不能迁移  {case_id}：新版本中没有其等待的环节 {why}\n")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -616,6 +658,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", help="the schedule file (standard_rules/data/calendars/README.md)")
     q.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
     q.set_defaults(func=cmd_calendar_load)
+
+    p = sub.add_parser("processes", help="deployed versions of the processes, with open cases")
+    p.set_defaults(func=cmd_processes)
+
+    p = sub.add_parser("migrate", help="move open cases from one process version to another")
+    p.add_argument("--from", dest="from_version", required=True, metavar="VERSION")
+    p.add_argument("--to", dest="to_version", metavar="VERSION", help="default: the current")
+    p.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("serve", help="serve the web application and its timer worker")
     p.add_argument("--host", default="127.0.0.1")

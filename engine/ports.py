@@ -34,6 +34,7 @@ class StoredCase:
     last_seq: int = 0
     last_hash: str = GENESIS
     next_due: datetime | None = None
+    process_ref: str | None = None  # `process@version` of the BPMN the case runs on
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,14 @@ class CaseStore(Protocol):
         """(case id, earliest due) of cases with a timer due by now, earliest first."""
         ...
 
+    def open_cases_on(self, refs: Sequence[str]) -> list[str]:
+        """Ids of the open cases running on any of these `process@version` (in id order)."""
+        ...
+
+    def open_cases_by_process_ref(self) -> dict[str, int]:
+        """How many open cases run on each `process@version`."""
+        ...
+
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         """Ids of the cases with a timer due at or after `instant` (in id order)."""
         ...
@@ -112,4 +121,20 @@ class CaseStore(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, tz-aware UTC."""
+        ...
+
+
+class ProcessArchive(Protocol):
+    """Every deployed version of the process files, by version (engine/bpmn/specs.py)."""
+
+    def keep(self, version: str, files: dict[str, bytes], at: datetime) -> None:
+        """Store a version's files unless that version is stored already."""
+        ...
+
+    def files(self, version: str) -> dict[str, bytes]:
+        """A stored version's files (empty when the version is unknown)."""
+        ...
+
+    def versions(self) -> list[tuple[str, datetime]]:
+        """Every stored version with when it was first deployed, oldest first."""
         ...

@@ -67,6 +67,19 @@ class MemoryCaseStore:
     def timers(self, case_id: str) -> list[Timer]:
         return list(self._timers.get(case_id, ()))
 
+    def open_cases_on(self, refs: Sequence[str]) -> list[str]:
+        wanted = set(refs)
+        return sorted(
+            c.id for c in self._cases.values() if c.status != "closed" and c.process_ref in wanted
+        )
+
+    def open_cases_by_process_ref(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for c in self._cases.values():
+            if c.status != "closed" and c.process_ref:
+                counts[c.process_ref] = counts.get(c.process_ref, 0) + 1
+        return counts
+
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         return sorted(c for c, ts in self._timers.items() if any(t.due_at >= instant for t in ts))
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -107,6 +108,7 @@ def _case_values(case: StoredCase) -> dict[str, Any]:
         "last_hash": case.last_hash,
         "facts": orjson.dumps(case.facts).decode(),
         "workflow": case.workflow,
+        "process_ref": case.process_ref,
     }
 
 
@@ -147,6 +149,7 @@ def _case(row: Any) -> StoredCase:
         last_seq=row.last_seq,
         last_hash=row.last_hash,
         next_due=_dt(row.next_due_ts),
+        process_ref=row.process_ref,
     )
 
 
@@ -237,6 +240,24 @@ class SqlCaseStore:
                 select(timers_t).where(timers_t.c.case_id == case_id).order_by(timers_t.c.due_ts)
             ).all()
         return [Timer(r.case_id, r.task_id, r.name, _dt(r.due_ts) or _now()) for r in rows]
+
+    def open_cases_on(self, refs: Sequence[str]) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(cases_t.c.id)
+                .where(cases_t.c.process_ref.in_(list(refs)), cases_t.c.status != "closed")
+                .order_by(cases_t.c.id)
+            ).scalars()
+            return list(rows)
+
+    def open_cases_by_process_ref(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(cases_t.c.process_ref, func.count())
+                .where(cases_t.c.status != "closed", cases_t.c.process_ref.is_not(None))
+                .group_by(cases_t.c.process_ref)
+            ).all()
+        return {str(ref): int(count) for ref, count in rows}
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

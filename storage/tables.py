@@ -28,6 +28,8 @@ class CaseRow(SQLModel, table=True):
     last_hash: str = Field(max_length=64)
     facts: str = Field(sa_column=Column(Text, nullable=False))  # JSON
     workflow: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The process version the case runs on (`process@version`, engine/bpmn/specs.py).
+    process_ref: str | None = Field(default=None, index=True, max_length=100)
 
 
 class EventRow(SQLModel, table=True):
@@ -68,3 +70,15 @@ class TimerLeaseRow(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=100)
     worker: str = Field(max_length=64)
     until_ts: float
+
+
+class ProcessFileRow(SQLModel, table=True):
+    """Every deployed version of the BPMN files, kept so that cases opened on it keep running
+    after the files change (engine/bpmn/specs.py)."""
+
+    __tablename__ = "process_files"
+
+    version: str = Field(primary_key=True, max_length=32)
+    name: str = Field(primary_key=True, max_length=100)  # the file name, e.g. mediation.bpmn
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    deployed_ts: float

@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.clock import engine_clock
@@ -178,6 +179,51 @@ def reevaluate_timers(
                 "duration": duration.total_seconds(),
             }
         task._set_internal_data(event_value=fresh)
+
+
+def migration_problems(workflow: Any, registry: Any, entry: ProcessSpec) -> list[str]:
+    """Why a running workflow cannot move to another version of its process (empty: it can).
+
+    It can when every task it waits on (a person's task, an armed timer, a call under way)
+    still exists in the new version, in the top process and in each called process.
+    """
+    top, called = diff_workflow(registry, workflow, entry.spec, entry.subprocess_specs)
+    problems = [f"{t.task_spec.bpmn_id or t.task_spec.name}" for t in _waiting(top.removed)]
+    for sub_id, diff in called.items():
+        sub = workflow.subprocesses[sub_id]
+        if diff is None:
+            problems.append(f"{sub.spec.name}（整个子流程）")
+        else:
+            problems += [f"{sub.spec.name}.{t.task_spec.bpmn_id}" for t in _waiting(diff.removed)]
+    return problems
+
+
+def migrate(workflow: Any, registry: Any, entry: ProcessSpec) -> None:
+    """Move a workflow onto another version of its process (check migration_problems first).
+
+    Every task keeps its state and data and takes the new version's definition of its step, as
+    SpiffWorkflow's migrate_workflow does, but nothing is reset: a waiting person's task stays
+    the same task and an armed timer keeps the deadline it was armed with. A step the new
+    version adds is taken the next time the case gets there.
+    """
+    top, called = diff_workflow(registry, workflow, entry.spec, entry.subprocess_specs)
+    _swap(top, workflow, entry.spec)
+    for sub_id, diff in called.items():
+        sub = workflow.subprocesses[sub_id]
+        _swap(diff, sub, entry.subprocess_specs[sub.spec.name])
+    workflow.subprocess_specs = entry.subprocess_specs
+
+
+def _swap(diff: Any, workflow: Any, spec: Any) -> None:
+    workflow.spec = spec
+    for task in workflow.tasks.values():
+        aligned = diff.alignment.get(task)
+        if aligned is not None:
+            task.task_spec = aligned
+
+
+def _waiting(tasks: list[Any]) -> list[Any]:
+    return [t for t in tasks if t.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
 
 
 def task_deadline(workflow: Any, task_id: str, timer_ids: tuple[str, ...]) -> datetime | None:
