@@ -419,6 +419,19 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from api.settings import Settings
+    from storage.sql import SqlCaseStore
+
+    store = SqlCaseStore.from_url(Settings.from_env().database_url)
+    differing = store.reindex_tasks(repair=not args.check)
+    verb = "不一致" if args.check else "已重建"
+    sys.stdout.write(f"待办读模型：{len(differing)} 件案件{verb}\n")
+    for case_id in differing[:200]:
+        sys.stdout.write(f"  {case_id}\n")
+    return EXIT_FINDINGS if args.check and differing else EXIT_OK
+
+
 def cmd_processes(_args: argparse.Namespace) -> int:
     from api.bootstrap import build_engine
 
@@ -658,6 +671,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", help="the schedule file (standard_rules/data/calendars/README.md)")
     q.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
     q.set_defaults(func=cmd_calendar_load)
+
+    p = sub.add_parser("reindex", help="rebuild the waiting-task read model from the cases")
+    p.add_argument("--check", action="store_true", help="only report differences (exit 1)")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("processes", help="deployed versions of the processes, with open cases")
     p.set_defaults(func=cmd_processes)

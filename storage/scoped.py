@@ -7,17 +7,20 @@ events table in the order of its autoincrement id, so `after` is a durable curso
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+import orjson
+from sqlalchemy import Engine, false, func, select, true, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
 from storage.sql import _case, _event, cases_t, events_t
+from storage.task_rows import task_rows_t
 
 
 @dataclass(frozen=True)
@@ -36,17 +39,61 @@ class Visibility:
             return self.org in (court_org, mediator_org)
         return False
 
-    def where(self) -> ColumnElement[bool]:
-        court, mediator = cases_t.c.court_org, cases_t.c.mediator_org
+    def where(self, table: Any = cases_t) -> ColumnElement[bool]:
+        """The clause over a table with court_org and mediator_org columns (cases, task_rows)."""
+        court, mediator = table.c.court_org, table.c.mediator_org
         if self.side == "all":
-            return cases_t.c.id.is_not(None)  # type: ignore[no-any-return]
+            return true()
         if self.side == "court":
             return court == self.org  # type: ignore[no-any-return]
         if self.side == "mediator":
             return mediator == self.org  # type: ignore[no-any-return]
         if self.side == "either":
             return (court == self.org) | (mediator == self.org)  # type: ignore[no-any-return]
-        return cases_t.c.id.is_(None)  # type: ignore[no-any-return]
+        return false()
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which waiting tasks a list shows; every field narrows it."""
+
+    role: str | None = None  # only tasks this role acts on ...
+    acting_org: str | None = None  # ... for this organisation
+    court: str = ""
+    cpa: str = ""
+    process: str = ""
+    status: str = ""
+    q: str = ""  # in the case id or a party's name
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+Cursor = tuple[int, str, str]  # (due_sort, case_id, task_id) of the last row shown
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """An opaque, header-safe token (case numbers hold Chinese characters)."""
+    raw = orjson.dumps(list(cursor))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> Cursor:
+    """The cursor of a token from encode_cursor; ValueError when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        due, case_id, task_id = orjson.loads(raw)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise ValueError("not a cursor") from exc
+    if not (isinstance(due, int) and isinstance(case_id, str) and isinstance(task_id, str)):
+        raise ValueError("not a cursor")
+    return (due, case_id, task_id)
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    rows: list[dict[str, Any]]
+    total: int
+    next: Cursor | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +142,65 @@ class ScopedReads:
             if len(page) < batch:
                 return
             offset += batch
+
+    def tasks(
+        self, scope: Visibility, f: TaskFilter, *, after: Cursor | None = None, limit: int = 50
+    ) -> TaskPage:
+        """A page of waiting tasks by legal due date (undated last), with the total; keyset
+        pagination over an index, so the cost is the page's, not the number of cases."""
+        t = task_rows_t.c
+        where = [scope.where(task_rows_t)]
+        if f.role is not None:
+            where.append(t.roles.contains(f",{f.role},", autoescape=True))
+        if f.acting_org is not None:  # (no organisation yet: whoever has the role)
+            where.append((t.acting_org == f.acting_org) | t.acting_org.is_(None))
+        for column, value in ((t.court_org, f.court), (t.mediator_org, f.cpa)):
+            if value:
+                where.append(column == value)
+        if f.process:
+            where.append(t.process_id == f.process)
+        if f.status:
+            where.append(t.status == f.status)
+        if f.q.strip():
+            where.append(t.search.contains(f.q.strip().lower(), autoescape=True))
+        if f.due_from is not None:
+            where.append(t.due_sort >= f.due_from.toordinal())
+        if f.due_to is not None:
+            where.append(t.due_sort <= f.due_to.toordinal())
+        page = select(task_rows_t).where(*where)
+        if after is not None:
+            page = page.where(tuple_(t.due_sort, t.case_id, t.task_id) > tuple_(*after))
+        page = page.order_by(t.due_sort, t.case_id, t.task_id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(page).all()]
+            total = conn.execute(select(func.count()).select_from(task_rows_t).where(*where))
+            counted = int(total.scalar() or 0)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        last = rows[-1] if rows and more else None
+        cursor = (last["due_sort"], last["case_id"], last["task_id"]) if last else None
+        return TaskPage(rows, counted, cursor)
+
+    def task_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:
+        """The courts and committees of the visible waiting tasks (the filters' choices)."""
+        t = task_rows_t.c
+        with self.engine.connect() as conn:
+            courts = conn.execute(
+                select(t.court_org).where(scope.where(task_rows_t)).distinct()
+            ).scalars()
+            court_list = sorted(c for c in courts if c)
+            cpas = conn.execute(
+                select(t.mediator_org).where(scope.where(task_rows_t)).distinct()
+            ).scalars()
+            return court_list, sorted(c for c in cpas if c)
+
+    def stored(self, case_ids: list[str]) -> dict[str, StoredCase]:
+        """The case rows of a page (a bounded IN list)."""
+        if not case_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(cases_t).where(cases_t.c.id.in_(case_ids))).all()
+        return {row.id: _case(row) for row in rows}
 
     def feed(self, scope: Visibility, after: int, limit: int) -> list[FeedItem]:
         stmt = (

@@ -33,6 +33,7 @@ from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StoredCase, Timer
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
+from storage.task_rows import task_rows, task_rows_t
 
 DEFAULT_URL = "sqlite:///suitiao.db"
 
@@ -49,6 +50,8 @@ _UPDATE = update(cases_t).where(
 _EVENTS = select(events_t).where(events_t.c.case_id == bindparam("b_id")).order_by(events_t.c.seq)
 _DELETE_TIMERS = delete(timers_t).where(timers_t.c.case_id == bindparam("b_id"))
 _INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t), insert(timers_t)
+_DELETE_TASKS = delete(task_rows_t).where(task_rows_t.c.case_id == bindparam("b_id"))
+_INSERT_TASKS = insert(task_rows_t)
 
 
 def _ts(value: datetime) -> float:
@@ -195,6 +198,9 @@ class SqlCaseStore:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
+                rows = task_rows(case)
+                if rows:
+                    conn.execute(_INSERT_TASKS, rows)
         except IntegrityError as exc:
             raise CaseExists(f"案件 {case.id} 已存在") from exc
 
@@ -218,6 +224,11 @@ class SqlCaseStore:
                 conn.execute(_DELETE_TIMERS, {"b_id": case.id})
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
+                # The read model moves with the step: the case's waiting tasks as now saved.
+                conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                rows = task_rows(case)
+                if rows:
+                    conn.execute(_INSERT_TASKS, rows)
         except IntegrityError as exc:  # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 
@@ -258,6 +269,44 @@ class SqlCaseStore:
                 .group_by(cases_t.c.process_ref)
             ).all()
         return {str(ref): int(count) for ref, count in rows}
+
+    def reindex_tasks(self, *, repair: bool = True, batch: int = 500) -> list[str]:
+        """Recompute the waiting-task read model from the cases; returns the ids of the cases
+        whose rows differed (and, with `repair`, rewrites them). Walks the cases in id order,
+        one batch in memory at a time."""
+        differing: list[str] = []
+        last = ""
+        key = ("case_id", "task_id")
+        while True:
+            with self.engine.begin() as conn:
+                cases = [
+                    _case(r)
+                    for r in conn.execute(
+                        select(cases_t)
+                        .where(cases_t.c.id > last)
+                        .order_by(cases_t.c.id)
+                        .limit(batch)
+                    ).all()
+                ]
+                if not cases:
+                    return differing
+                ids = [c.id for c in cases]
+                stored: dict[str, list[dict[str, Any]]] = {}
+                for row in conn.execute(
+                    select(task_rows_t).where(task_rows_t.c.case_id.in_(ids))
+                ).all():
+                    stored.setdefault(row.case_id, []).append(dict(row._mapping))
+                for case in cases:
+                    expected = sorted(task_rows(case), key=lambda r: tuple(r[k] for k in key))
+                    found = sorted(stored.get(case.id, []), key=lambda r: tuple(r[k] for k in key))
+                    if expected == found:
+                        continue
+                    differing.append(case.id)
+                    if repair:
+                        conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                        if expected:
+                            conn.execute(_INSERT_TASKS, expected)
+                last = cases[-1].id
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

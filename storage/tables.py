@@ -82,3 +82,31 @@ class ProcessFileRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=100)  # the file name, e.g. mediation.bpmn
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     deployed_ts: float
+
+
+class TaskRowRecord(SQLModel, table=True):
+    """The read model of waiting tasks: one row per task a person must do, written with the
+    step that creates or ends it, so inboxes and task lists never load a case's workflow."""
+
+    __tablename__ = "task_rows"
+    __table_args__ = (
+        Index("ix_task_rows_actor_due", "acting_org", "due_sort", "case_id", "task_id"),
+        Index("ix_task_rows_court_due", "court_org", "due_sort", "case_id", "task_id"),
+        Index("ix_task_rows_cpa_due", "mediator_org", "due_sort", "case_id", "task_id"),
+        Index("ix_task_rows_due", "due_sort", "case_id", "task_id"),
+    )
+
+    case_id: str = Field(primary_key=True, max_length=100)
+    task_id: str = Field(primary_key=True, max_length=36)
+    bpmn_id: str = Field(max_length=64)
+    process_id: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    court_org: str | None = Field(default=None, max_length=200)
+    mediator_org: str | None = Field(default=None, max_length=200)
+    acting_org: str | None = Field(default=None, max_length=200)  # whose people act
+    roles: str = Field(max_length=100)  # ",court_clerk,judge," (commas around each role)
+    title_zh: str = Field(max_length=200)
+    due: str | None = Field(default=None, max_length=10)  # YYYY-MM-DD, Asia/Shanghai
+    due_sort: int  # the due date's ordinal; tasks without one sort last
+    provisional: bool = False
+    search: str = Field(sa_column=Column(Text, nullable=False))  # case id and party names

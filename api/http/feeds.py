@@ -5,15 +5,27 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.http.cases import AsOf, as_of_or_now, audit_report
 from api.http.deps import Auditor, Reader, Svc, visibility
 from api.http.responses import READ, errors
 from api.http.schemas import AuditReport, FeedEvent, FeedPage, MyTask, Statistics
 from api.http.views import task_read
+from engine.domain.errors import InvalidTaskData
+from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["feeds"])
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    """A cursor from X-Next-After; a malformed one is a Chinese 422, not a 500."""
+    if not text:
+        return None
+    try:
+        return decode_cursor(text)
+    except ValueError:
+        raise InvalidTaskData("after 须为上一页响应头 X-Next-After 的值", field="after") from None
 
 
 @router.get(
@@ -23,22 +35,47 @@ router = APIRouter(tags=["feeds"])
     summary="我的待办（按法定期限排序）",
 )
 def my_tasks(
-    services: Svc, account: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    services: Svc,
+    account: Reader,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="上一页响应头 X-Next-After 的值：从它之后继续（按期限、案号排序）",
+        ),
+    ] = None,
 ) -> list[MyTask]:
+    """One page of the caller's tasks from the waiting-task read model (no case is loaded
+    beyond the page's); X-Total-Count says how many there are, X-Next-After where to go on."""
+    page = services.reads.tasks(
+        visibility(account),
+        TaskFilter(role=account.role, acting_org=account.org),
+        after=parse_cursor(after),
+        limit=limit,
+    )
+    cases = services.reads.stored([row["case_id"] for row in page.rows])
     found: list[MyTask] = []
-    engine = services.engine
-    for stored in services.reads.open_cases(visibility(account)):
-        view = engine.view(stored)
-        for task in view.tasks:
-            read = task_read(task, account)
-            if read.actionable:
-                found.append(
-                    MyTask(
-                        case_id=view.id, process_id=view.process_id, status=view.status, task=read
-                    )
+    for row in page.rows:
+        stored = cases.get(row["case_id"])
+        if stored is None:  # closed between the two reads
+            continue
+        view = services.engine.view(stored)
+        task = next((t for t in view.tasks if t.task_id == row["task_id"]), None)
+        if task is not None:
+            found.append(
+                MyTask(
+                    case_id=view.id,
+                    process_id=view.process_id,
+                    status=view.status,
+                    task=task_read(task, account),
                 )
-    found.sort(key=lambda t: (t.task.due is None, t.task.due or "", t.case_id))
-    return found[:limit]
+            )
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.next is not None:
+        response.headers["X-Next-After"] = encode_cursor(page.next)
+    return found
 
 
 @router.get(

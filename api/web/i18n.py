@@ -41,6 +41,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # inbox and case list
     "inbox.title": ("我的待办", "My tasks"),
     "inbox.all": ("本单位案件的全部待办", "All waiting tasks of my organisation's cases"),
+    "inbox.next": ("下一页", "Next page"),
     "inbox.empty": ("没有符合条件的待办。", "No task matches."),
     "inbox.count": ("共 {n} 项", "{n} in all"),
     "cases.title": ("案件查询", "Cases"),

@@ -49,7 +49,7 @@ from api.web.session import (
     set_session,
 )
 from api.web.views import (
-    due_filter,
+    due_range,
     inbox_rows,
     matches,
     parties,
@@ -60,6 +60,7 @@ from api.web.views import (
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
+from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -71,6 +72,18 @@ templates = Environment(
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Me = Annotated[Account, Depends(current)]
 MAX_LIST = 500
+INBOX_PAGE = 100
+
+
+def _cursor(text: str) -> Cursor | None:
+    try:
+        return decode_cursor(text) if text else None
+    except ValueError:
+        return None  # a cursor mangled by hand: the first page
+
+
+def _cursor_text(cursor: Cursor | None) -> str:
+    return "" if cursor is None else encode_cursor(cursor)
 
 
 def translator(request: Request) -> Translator:
@@ -216,29 +229,54 @@ def inbox(
     status: Text = "",
     due: Text = "",
     scope: Text = "",
+    after: Text = "",
 ) -> Response:
     t = translator(request)
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     svc = services(request)
-    views = _visible_open(svc, account)
-    courts, cpas = _org_options(views)
-    chosen = _filter_cases(views, q, court, cpa, process)
-    if status:
-        chosen = [v for v in chosen if v.status == status]
     today = today_shanghai()
     mine_only = scope != "all" and account.role != "auditor"
-    rows = inbox_rows(
-        chosen, account, svc.engine.pack, svc.engine.calendar, today, t, mine_only=mine_only
+    due_from, due_to = due_range(due, today)
+    chosen = TaskFilter(
+        role=account.role if mine_only else None,
+        acting_org=account.org if mine_only else None,
+        court=court,
+        cpa=cpa,
+        process=process,
+        status=status,
+        q=q,
+        due_from=due_from,
+        due_to=due_to,
     )
-    rows = due_filter(rows, due, today)
+    # One page from the waiting-task read model: the cost is the page's, not the caseload's.
+    found = svc.reads.tasks(visibility(account), chosen, after=_cursor(after), limit=INBOX_PAGE)
+    cases = svc.reads.stored(sorted({row["case_id"] for row in found.rows}))
+    views = {case_id: svc.engine.view(stored) for case_id, stored in cases.items()}
+    wanted = {(row["case_id"], row["task_id"]) for row in found.rows}
+    rows = inbox_rows(
+        [views[row["case_id"]] for row in found.rows if row["case_id"] in views],
+        account,
+        svc.engine.pack,
+        svc.engine.calendar,
+        today,
+        t,
+        mine_only=False,
+        only=wanted,
+    )
+    courts, cpas = svc.reads.task_orgs(visibility(account))
     return page(
         request,
         "inbox.html",
         account=account,
         t=t,
-        rows=rows[:MAX_LIST],
-        total=len(rows),
+        rows=rows,
+        total=found.total,
+        next_url=(
+            str(request.url.include_query_params(after=_cursor_text(found.next)))
+            if found.next
+            else ""
+        ),
         today=today,
         courts=courts,
         cpas=cpas,

@@ -48,10 +48,18 @@ def inbox_rows(
     today: date,
     t: Translator,
     mine_only: bool,
+    only: set[tuple[str, str]] | None = None,
 ) -> list[InboxRow]:
+    """Rows of the given cases' tasks (only the (case, task) pairs in `only`, if given)."""
     rows: list[InboxRow] = []
+    seen: set[str] = set()
     for view in cases:
+        if view.id in seen:
+            continue
+        seen.add(view.id)
         for task in view.tasks:
+            if only is not None and (view.id, task.task_id) not in only:
+                continue
             mine = may_act(task, account)
             if mine_only and not mine:
                 continue
@@ -74,6 +82,17 @@ def inbox_rows(
 
 def week_end(today: date) -> date:
     return today + timedelta(days=6 - today.weekday())
+
+
+def due_range(due: str, today: date) -> tuple[date | None, date | None]:
+    """The due dates a filter keeps (inclusive): overdue, today, or this week."""
+    if due == "overdue":
+        return None, today - timedelta(days=1)
+    if due == "today":
+        return today, today
+    if due == "week":
+        return today - timedelta(days=today.weekday()), week_end(today)
+    return None, None
 
 
 def due_filter(rows: list[InboxRow], due: str, today: date) -> list[InboxRow]:
