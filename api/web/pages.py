@@ -72,7 +72,7 @@ templates = Environment(
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Me = Annotated[Account, Depends(current)]
 MAX_LIST = 500
-INBOX_PAGE = 100
+INBOX_PAGE = 50
 
 
 def _cursor(text: str) -> Cursor | None:
