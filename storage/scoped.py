@@ -181,6 +181,57 @@ class ScopedReads:
         cursor = (last["due_sort"], last["case_id"], last["task_id"]) if last else None
         return TaskPage(rows, counted, cursor)
 
+    def case_page(
+        self,
+        scope: Visibility,
+        *,
+        court: str = "",
+        cpa: str = "",
+        process: str = "",
+        status: str = "",
+        q: str = "",
+        after: tuple[float, str] | None = None,
+        limit: int = 50,
+    ) -> tuple[list[StoredCase], int, tuple[float, str] | None]:
+        """A page of cases, newest first, with the total and the cursor of the next page."""
+        c = cases_t.c
+        where = [scope.where()]
+        for column, value in (
+            (c.court_org, court),
+            (c.mediator_org, cpa),
+            (c.process_id, process),
+            (c.status, status),
+        ):
+            if value:
+                where.append(column == value)
+        if q.strip():
+            # The case number, or a party's name in the case's facts.
+            needle = q.strip()
+            where.append(
+                c.id.contains(needle, autoescape=True) | c.facts.contains(needle, autoescape=True)
+            )
+        stmt = select(cases_t).where(*where)
+        if after is not None:
+            stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
+        stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = [_case(r) for r in conn.execute(stmt).all()]
+            total = conn.execute(select(func.count()).select_from(cases_t).where(*where))
+            counted = int(total.scalar() or 0)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = (rows[-1].opened_at.timestamp(), rows[-1].id) if more and rows else None
+        return rows, counted, cursor
+
+    def case_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:
+        """The courts and committees of the visible cases (the filters' choices)."""
+        c = cases_t.c
+        with self.engine.connect() as conn:
+            courts = conn.execute(select(c.court_org).where(scope.where()).distinct()).scalars()
+            court_list = sorted(x for x in courts if x)
+            cpas = conn.execute(select(c.mediator_org).where(scope.where()).distinct()).scalars()
+            return court_list, sorted(x for x in cpas if x)
+
     def task_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:
         """The courts and committees of the visible waiting tasks (the filters' choices)."""
         t = task_rows_t.c

@@ -51,7 +51,6 @@ from api.web.session import (
 from api.web.views import (
     due_range,
     inbox_rows,
-    matches,
     parties,
     parties_line,
     payload_from_form,
@@ -71,8 +70,16 @@ templates = Environment(
 )
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Me = Annotated[Account, Depends(current)]
-MAX_LIST = 500
 INBOX_PAGE = 50
+CASE_PAGE = 50
+
+
+def _case_cursor(text: str) -> tuple[float, str] | None:
+    opened, _, case_id = text.partition("~")
+    try:
+        return (float(opened), case_id) if case_id else None
+    except ValueError:
+        return None  # mangled by hand: the first page
 
 
 def _cursor(text: str) -> Cursor | None:
@@ -193,28 +200,6 @@ async def logout(request: Request) -> Response:
 # -- inbox and search ---------------------------------------------------------------------------
 
 
-def _visible_open(svc: Services, account: Account) -> list[Any]:
-    engine = svc.engine
-    return [engine.view(row) for row in svc.reads.open_cases(visibility(account))]
-
-
-def _org_options(views: list[Any]) -> tuple[list[str], list[str]]:
-    courts = sorted({v.court_org for v in views if v.court_org})
-    cpas = sorted({v.mediator_org for v in views if v.mediator_org})
-    return courts, cpas
-
-
-def _filter_cases(views: list[Any], q: str, court: str, cpa: str, process: str) -> list[Any]:
-    return [
-        v
-        for v in views
-        if matches(v, q)
-        and (not court or v.court_org == court)
-        and (not cpa or v.mediator_org == cpa)
-        and (not process or v.process_id == process)
-    ]
-
-
 Text = Annotated[str, Query(max_length=100)]
 
 
@@ -320,28 +305,36 @@ def case_list(
     cpa: Text = "",
     process: Text = "",
     status: Text = "",
+    after: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     t = translator(request)
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     svc = services(request)
-    rows = svc.reads.cases(
+    # One page, newest first, filtered in SQL: the cost is the page's, not the caseload's.
+    found, total, following = svc.reads.case_page(
         visibility(account),
-        status=status or None,
-        process_id=process or None,
-        limit=5000,
+        court=court,
+        cpa=cpa,
+        process=process,
+        status=status,
+        q=q,
+        after=_case_cursor(after),
+        limit=CASE_PAGE,
     )
-    views = [svc.engine.view(r) for r in rows]
-    courts, cpas = _org_options(views)
-    chosen = _filter_cases(views, q, court, cpa, "")
-    chosen.sort(key=lambda v: v.opened_at, reverse=True)
+    courts, cpas = svc.reads.case_orgs(visibility(account))
     return page(
         request,
         "cases.html",
         account=account,
         t=t,
-        rows=chosen[:MAX_LIST],
-        total=len(chosen),
+        rows=[svc.engine.view(r) for r in found],
+        total=total,
+        next_url=(
+            str(request.url.include_query_params(after=f"{following[0]!r}~{following[1]}"))
+            if following
+            else ""
+        ),
         courts=courts,
         cpas=cpas,
         processes=PROCESS,

@@ -95,26 +95,6 @@ def due_range(due: str, today: date) -> tuple[date | None, date | None]:
     return None, None
 
 
-def due_filter(rows: list[InboxRow], due: str, today: date) -> list[InboxRow]:
-    if due == "overdue":
-        return [r for r in rows if r.left.state == "overdue"]
-    if due == "today":
-        return [r for r in rows if r.left.due == today]
-    if due == "week":
-        start = today - timedelta(days=today.weekday())
-        return [
-            r for r in rows if r.left.due is not None and start <= r.left.due <= week_end(today)
-        ]
-    return rows
-
-
-def matches(view: CaseView, q: str) -> bool:
-    if not q:
-        return True
-    q = q.strip().lower()
-    return q in view.id.lower() or q in parties_line(view.facts).lower()
-
-
 # -- parties ------------------------------------------------------------------------------------
 
 
