@@ -98,6 +98,7 @@ def to_events(events: Sequence[CaseEvent]) -> list[Event]:
             line=e.seq,
             source="db",
             org=e.org or "",
+            role=e.role or "",
         )
         for e in events
     ]
