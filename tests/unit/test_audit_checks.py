@@ -1298,3 +1298,24 @@ def test_the_vocabulary_is_the_contracts_table() -> None:
             if len(codes) == 1:  # a shared row (pause_started / pause_ended) names both
                 assert activity.zh == zh, one
             assert set(wanted) <= set(activity.data), (one, wanted, activity.data)
+
+
+def test_streamed_audit_reports_stalled_like_the_grouped_one() -> None:
+    from standard_rules.audit import audit_streamed
+
+    quiet = [ev("referral_received", "2026-03-02", case="Q")]
+    busy = [
+        ev("referral_received", "2026-03-02", case="B"),
+        ev("referral_accepted", "2026-03-03", case="B"),
+        ev("parties_notified", "2026-05-01", case="B"),
+    ]
+    lines = [json.dumps(e, ensure_ascii=False) for e in [*quiet, *busy]]
+    items = list(parse_jsonl(lines, PACK.contract_activities))
+    for as_of in ("2026-05-01", "2026-05-02", "2026-07-01"):
+        when = datetime.fromisoformat(t(as_of))
+        streamed = audit_streamed(iter(items), PACK, CALENDAR, when)
+        assert streamed is not None
+        assert streamed.findings == audit(items, PACK, CALENDAR, when).findings
+    # Q: quiet since 03-02 (+60 = 05-01); B: quiet since 05-01 (+60 = 06-30)
+    stalled = [(f.case, str(f.due)) for f in streamed.findings if f.kind == "stalled"]
+    assert stalled == [("B", "2026-06-30"), ("Q", "2026-05-01")]
