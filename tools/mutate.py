@@ -226,6 +226,10 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> str:
     return "survived" if done.returncode == 0 else "killed"
 
 
+def _report_line(m: Mutant) -> str:
+    return f"- `{m.path}:{m.line}` {m.function}: {m.description}"
+
+
 def say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -240,9 +244,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=20 * 60, help="seconds for all mutants")
     parser.add_argument("--report", type=Path, default=None, help="write survivors (Markdown)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--rerun", type=Path, default=None, help="run only the survivors of an earlier --report"
+    )
     args = parser.parse_args(argv)
 
     mutants = [m for spec in args.paths for m in enumerate_mutants(spec)]
+    if args.rerun:
+        wanted = set(args.rerun.read_text(encoding="utf-8").splitlines())
+        mutants = [m for m in mutants if _report_line(m) in wanted]
+        args.sample = 0
     if args.sample and args.sample < len(mutants):
         chooser = random.Random(args.seed)  # noqa: S311 (a reproducible sample, not a secret)
         mutants = sorted(
@@ -294,10 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{ran} mutants ({', '.join(args.paths)}), tests `{' '.join(args.tests)}`: "
             f"{counts['killed'] + counts['timeout']} killed, {counts['survived']} survived.",
             "",
-            *(
-                f"- `{m.path}:{m.line}` {m.function}: {m.description}"
-                for m in sorted(survivors, key=lambda m: (m.path, m.line))
-            ),
+            *(_report_line(m) for m in sorted(survivors, key=lambda m: (m.path, m.line))),
         ]
         args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 1 if survivors else 0

@@ -1319,3 +1319,33 @@ def test_streamed_audit_reports_stalled_like_the_grouped_one() -> None:
     # Q: quiet since 03-02 (+60 = 05-01); B: quiet since 05-01 (+60 = 06-30)
     stalled = [(f.case, str(f.due)) for f in streamed.findings if f.kind == "stalled"]
     assert stalled == [("B", "2026-06-30"), ("Q", "2026-05-01")]
+
+
+def _explanations(*events: dict[str, Any], as_of: str) -> dict[tuple[str, str], str]:
+    lines = [json.dumps(e, ensure_ascii=False) for e in events]
+    items = list(parse_jsonl(lines, PACK.contract_activities))
+    result = audit(items, PACK, CALENDAR, as_of=datetime.fromisoformat(t(as_of)))
+    return {(f.rule, f.kind): f.explanation for f in result.findings}
+
+
+def test_explanations_mention_pauses_only_when_there_were_some() -> None:
+    # R06 (no pauses apply): missing and late say nothing of a pause.
+    received = ev("referral_received", "2026-03-02")
+    missing = _explanations(received, as_of="2026-03-06")[("R06", "missing")]
+    late = _explanations(received, ev("referral_accepted", "2026-03-06"), as_of="2026-03-07")[
+        ("R06", "late")
+    ]
+    for text in (missing, late):
+        assert "暂停" not in text and "延长" not in text
+        assert "2026-03-05" in text
+    # R16 with 5 paused days (03-10 .. 03-15) says so, and the lengthened due date.
+    paused = [
+        *pre_filing("2026-03-02"),
+        ev("pause_started", "2026-03-10", reason="鉴定"),
+        ev("pause_ended", "2026-03-15", reason="鉴定完成"),
+    ]
+    text = _explanations(*paused, as_of="2026-04-08")[("R16", "missing")]
+    assert text.endswith("；鉴定评估等暂停5日不计入")
+    extended = [*pre_filing("2026-03-02"), ev("extension_agreed", "2026-03-30", until="2026-04-20")]
+    text = _explanations(*extended, as_of="2026-04-21")[("R16", "missing")]
+    assert text.endswith("；双方同意延长至2026-04-20") and "暂停" not in text
