@@ -326,7 +326,13 @@ class Checker:
                     continue
                 due = result[0]
                 if due is None or done.day <= due:
-                    findings.append(self._early_finding(rule, period, events[trigger], done, due))
+                    finding = self._early_finding(rule, period, events[trigger], done, due)
+                    if due is not None:
+                        explained = self._explain(
+                            period, result[1], due, result[5], result[4] is not None
+                        )
+                        finding = replace(finding, explanation=explained)
+                    findings.append(finding)
                 return
 
     def _early_finding(

@@ -1349,3 +1349,16 @@ def test_explanations_mention_pauses_only_when_there_were_some() -> None:
     extended = [*pre_filing("2026-03-02"), ev("extension_agreed", "2026-03-30", until="2026-04-20")]
     text = _explanations(*extended, as_of="2026-04-21")[("R16", "missing")]
     assert text.endswith("；双方同意延长至2026-04-20") and "暂停" not in text
+
+
+def test_an_early_finding_explains_the_due_date() -> None:
+    # 5 paused days: 04-01 + 5 = Mon 04-06 (Qingming) -> Tue 04-07.
+    events = [
+        *pre_filing("2026-03-02"),
+        ev("pause_started", "2026-03-10", reason="鉴定"),
+        ev("pause_ended", "2026-03-15", reason="鉴定完成"),
+        ev("mediation_timed_out", "2026-04-03 00:00"),
+    ]
+    text = _explanations(*events, as_of="2026-04-10")[("R16", "early")]
+    # the base reckoning (30 days to 04-01), then the paused days that lengthen it
+    assert "2026-04-01" in text and text.endswith("；鉴定评估等暂停5日不计入")
