@@ -227,7 +227,8 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> str:
 
 
 def _report_line(m: Mutant) -> str:
-    return f"- `{m.path}:{m.line}` {m.function}: {m.description}"
+    code = (REPO / m.path).read_text(encoding="utf-8").splitlines()[m.line - 1].strip()
+    return f"- `{m.path}:{m.line}` {m.function}: {m.description} — `{code}`"
 
 
 def say(text: str) -> None:
@@ -251,8 +252,11 @@ def main(argv: list[str] | None = None) -> int:
 
     mutants = [m for spec in args.paths for m in enumerate_mutants(spec)]
     if args.rerun:
-        wanted = set(args.rerun.read_text(encoding="utf-8").splitlines())
-        mutants = [m for m in mutants if _report_line(m) in wanted]
+        # matched by place and change (the source line after it is informative only)
+        wanted = {
+            line.split(" — ")[0] for line in args.rerun.read_text(encoding="utf-8").splitlines()
+        }
+        mutants = [m for m in mutants if _report_line(m).split(" — ")[0] in wanted]
         args.sample = 0
     if args.sample and args.sample < len(mutants):
         chooser = random.Random(args.seed)  # noqa: S311 (a reproducible sample, not a secret)
