@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from standard_rules.audit import KIND_ZH, AuditResult, Finding
+from standard_rules.audit import CONTRACT_VERSION, KIND_ZH, AuditResult, Finding
 from standard_rules.pack import RulePack
 
 
@@ -37,6 +37,7 @@ def finding_dict(finding: Finding, pack: RulePack | None = None) -> dict[str, An
 
 def to_json(result: AuditResult, pack: RulePack | None = None) -> bytes:
     document = {
+        "contract": CONTRACT_VERSION,
         "cases": result.cases,
         "events": result.events,
         "as_of": result.as_of.isoformat(),

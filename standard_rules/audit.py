@@ -20,7 +20,17 @@ from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import Check, Period, Rule, RulePack
 
 SHANGHAI = timezone(timedelta(hours=8))
-KIND_ZH = {"late": "逾期", "missing": "缺失", "order": "顺序错误", "invalid": "无效"}
+KIND_ZH = {
+    "late": "逾期",
+    "missing": "缺失",
+    "order": "顺序错误",
+    "invalid": "无效",
+    "early": "过早",
+    "stalled": "停滞",
+}
+# The version of contract/EVENTS.md this checker implements (`suitiao audit --format json`).
+# v1 logs are read as before: v2 only added vocabulary and checks.
+CONTRACT_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +47,7 @@ class Finding:
 
     case: str
     rule: str
-    kind: str  # late | missing | order | invalid
+    kind: str  # late | missing | order | invalid | early | stalled
     message: str
     due: date | None = None
     at: str | None = None  # the offending event's time (late, order, invalid)
@@ -70,10 +80,13 @@ LAPSE_ACTIVITIES = frozenset(
 
 
 def _is_lapse(event: Event) -> bool:
-    """An event the lapse of a period causes (a timeout, or a deemed refusal or decline)."""
+    """An event the lapse of a period causes: a timeout, or a refusal, decline or withdrawal that
+    the system recorded (role `system`, EVENTS.md; the engine also marks them `deemed`)."""
     if event.activity == "mediation_timed_out":
         return True
-    return event.activity in LAPSE_ACTIVITIES and event.data.get("deemed") is True
+    return event.activity in LAPSE_ACTIVITIES and (
+        event.role == "system" or event.data.get("deemed") is True
+    )
 
 
 def _evidence(*events: Event) -> tuple[Evidence, ...]:
@@ -90,6 +103,9 @@ class Checker:
         self.precedes: list[Rule] = []
         self.reported: list[Rule] = []
         self.supported: list[Rule] = []
+        self.stalled: list[tuple[Rule, Period]] = []
+        # lapse activity -> the periods whose lapse it records (R01, R06, R16/R17, R48, R63)
+        self.lapses: dict[str, list[tuple[Rule, Period]]] = {}
         for rule in pack.rules.values():
             check = rule.check
             if check is None:
@@ -107,7 +123,15 @@ class Checker:
                 self.reported.append(rule)
             elif check.type == "outcome_supported":
                 self.supported.append(rule)
-        self.triggers = frozenset(p.start for _, ps in self.deadline_rules for p in ps)
+            elif check.type == "stalled":
+                self.stalled.extend((rule, p) for p in rule.periods if p.days is not None)
+        for rule in pack.rules.values():
+            for period in rule.periods:
+                if period.lapse and period.days is not None:
+                    self.lapses.setdefault(period.lapse, []).append((rule, period))
+        self.triggers = frozenset(
+            s for _, ps in self.deadline_rules for p in ps for s in (p.start, p.online_from) if s
+        )
         self.mediation_outcomes = pack.mediation_outcomes
         # (rule, period, check) in pack order, so findings come out in the same order always.
         self._plan: list[tuple[Rule, Period, Check]] = [
@@ -135,8 +159,9 @@ class Checker:
                 indices.append(index)
         findings: list[Finding] = []
         conditions: dict[int, dict[str, str | None]] = {}
+        online = _online(events, at)
         for slot, (rule, period, check) in enumerate(self._plan):
-            triggers = at.get(period.start)
+            triggers = at.get(period.start_for(online))
             if triggers is None:
                 continue
             for trigger in triggers:
@@ -153,6 +178,12 @@ class Checker:
                 self._reported(rule, events, at, findings)
             for rule in self.supported:
                 self._supported(rule, events, at, findings)
+        elif self.stalled:
+            self._stalled(events, at, as_of_day, findings)
+        for code, periods in self.lapses.items():
+            for index in at.get(code, ()):
+                if _is_lapse(events[index]):
+                    self._early(periods, events, at, index, online, conditions, findings)
         if findings:
             org = case_org(events)
             if org:
@@ -263,6 +294,110 @@ class Checker:
             return  # the case ended inside the period: nothing was left owing
         if as_of_day > due:
             findings.append(self._missing(rule, period, events[trigger], due, Reckoning(*result)))
+
+    def _early(
+        self,
+        periods: Sequence[tuple[Rule, Period]],
+        events: Sequence[Event],
+        at: Mapping[str, list[int]],
+        lapse: int,
+        online: bool,
+        conditions: dict[int, dict[str, str | None]],
+        findings: list[Finding],
+    ) -> None:
+        """`early`: events[lapse] records the lapse of a period before that period had ended.
+
+        The period it belongs to is the one it ends: of the periods whose lapse it records, the
+        latest start before it (after a re-referral, the new receipt) whose reckoning, pauses and
+        extensions included, is closed by this very event.
+        """
+        done = events[lapse]
+        for rule, period in periods:
+            starts = [i for i in at.get(period.start_for(online), ()) if i < lapse]
+            for trigger in reversed(starts):
+                if period.when:
+                    known = conditions.get(trigger)
+                    if known is None:
+                        known = conditions[trigger] = _conditions(events, at, trigger)
+                    if not period.applies(known):
+                        continue
+                result = reckon_fields(period, self.calendar, events, trigger)
+                if lapse not in (result[2], result[7]):
+                    continue
+                due = result[0]
+                if due is None or done.day <= due:
+                    finding = self._early_finding(rule, period, events[trigger], done, due)
+                    if due is not None:
+                        explained = self._explain(
+                            period, result[1], due, result[5], result[4] is not None
+                        )
+                        finding = replace(finding, explanation=explained)
+                    findings.append(finding)
+                return
+
+    def _early_finding(
+        self, rule: Rule, period: Period, start: Event, done: Event, due: int | None
+    ) -> Finding:
+        if due is None:
+            ends_zh, ends_en = "期限已因暂停或无期限延长而未届满", "had no due date running"
+            due_date = None
+        else:
+            due_date = date.fromordinal(due)
+            ends_zh = f"至 {due_date} 24:00 方届满"
+            ends_en = f"ran to the end of {due_date}"
+        return Finding(
+            case=done.case,
+            rule=rule.id,
+            kind="early",
+            due=due_date,
+            at=done.at,
+            evidence=_evidence(start, done),
+            message=f"{rule.title_zh}：{period.describe()}自 {start.activity}（{start.date}）起算，"
+            f"{ends_zh}，期满才可记录的 {done.activity} 却于 {done.at} 记录",
+            message_en=f"{rule.title_en}: {period.describe()} from {start.activity} on "
+            f"{start.date} {ends_en}; the lapse {done.activity} was recorded early, at {done.at}",
+        )
+
+    def _stalled(
+        self,
+        events: Sequence[Event],
+        at: Mapping[str, list[int]],
+        as_of_day: int,
+        findings: list[Finding],
+    ) -> None:
+        """T02: an open case that is not paused shows some event in the last N days."""
+        starts = at.get("pause_started")
+        if starts:
+            ends = [
+                i
+                for code in ("pause_ended", *self.mediation_outcomes)
+                for i in at.get(code, ())
+                if i > starts[-1]
+            ]
+            if not ends:
+                return  # paused (an appraisal under way): waiting is not stalling
+        last = events[-1]
+        for rule, period in self.stalled:
+            assert period.days is not None  # noqa: S101 (only day periods are kept)
+            due = last.day + period.days
+            if as_of_day <= due:
+                continue
+            due_date = date.fromordinal(due)
+            findings.append(
+                Finding(
+                    case=last.case,
+                    rule=rule.id,
+                    kind="stalled",
+                    due=due_date,
+                    evidence=_evidence(last),
+                    explanation=f"最后事件 {last.activity}（{last.date}）后{period.days}个日历日"
+                    "（服务检查，非法定期限）",
+                    message=f"{rule.title_zh}：未结案且未暂停，最后事件 {last.activity}"
+                    f"（{last.date}）后至 {due_date} 仍无任何事件",
+                    message_en=f"{rule.title_en}: open and not paused, no event since "
+                    f"{last.activity} on {last.date} (quiet past {due_date})",
+                )
+            )
 
     def _explain(self, period: Period, start: int, due: int, pause_days: int, fixed: bool) -> str:
         if period.days is None:
@@ -446,6 +581,11 @@ def case_org(events: Sequence[Event]) -> str:
             if isinstance(named, str) and named:
                 return named
     return ""
+
+
+def _online(events: Sequence[Event], at: Mapping[str, list[int]]) -> bool:
+    """Whether the dispute came in online (R18): then mediation counts from the acceptance."""
+    return any(events[i].data.get("channel") == "online" for i in at.get("dispute_received", ()))
 
 
 def _conditions(
@@ -641,7 +781,11 @@ def audit_streamed(
         findings = [
             f
             for f in findings
-            if not (f.kind == "missing" and f.due is not None and f.due.toordinal() >= as_of_day)
+            if not (
+                f.kind in ("missing", "stalled")
+                and f.due is not None
+                and f.due.toordinal() >= as_of_day
+            )
         ]
         findings.sort(key=Finding.sort_key)
     return AuditResult(

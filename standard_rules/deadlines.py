@@ -105,25 +105,27 @@ def reckon_fields(
     for index in range(trigger + 1, len(events)):
         event = events[index]
         activity = event.activity
+        ends_pause = activity == "pause_ended" or activity in until
+        if ends_pause and paused_on is not None:
+            # A pause still open when the outcome is recorded ends on the outcome's date.
+            length = event.day - paused_on
+            pause_days += length
+            paused_on = None
+            if not open_ended:
+                if fixed is not None:
+                    # after an extension the agreed date moves by the paused days, no 顺延
+                    fixed += length
+                    due = fixed
+                else:
+                    nominal += length
+                    due = calendar.roll_forward_ordinal(nominal)
         if activity in until:
-            return (due, start, index, paused_on is not None, fixed, pause_days, open_ended, None)
+            return (due, start, index, False, fixed, pause_days, open_ended, None)
         if activity in cancelled_by:
             return (due, start, None, False, fixed, pause_days, open_ended, index)
         if activity == "pause_started" and "pause" in adjusts:
             if paused_on is None and (due is None or event.day <= due):
                 paused_on = event.day
-        elif activity == "pause_ended" and paused_on is not None:
-            length = event.day - paused_on
-            pause_days += length
-            paused_on = None
-            if open_ended:
-                continue
-            if fixed is not None:
-                fixed += length
-                due = fixed
-            else:
-                nominal += length
-                due = calendar.roll_forward_ordinal(nominal)
         elif (
             activity == "extension_agreed"
             and "extension" in adjusts

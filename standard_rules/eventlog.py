@@ -33,7 +33,19 @@ def shanghai_day(ts: float) -> int:
 class Event:
     """One event of one case; `day` is its Asia/Shanghai date (ordinal), `seq` its file order."""
 
-    __slots__ = ("activity", "at", "case", "data", "day", "line", "org", "seq", "source", "ts")
+    __slots__ = (
+        "activity",
+        "at",
+        "case",
+        "data",
+        "day",
+        "line",
+        "org",
+        "role",
+        "seq",
+        "source",
+        "ts",
+    )
 
     def __init__(
         self,
@@ -46,6 +58,7 @@ class Event:
         line: int = 0,
         source: str = "",
         org: str = "",
+        role: str = "",
     ) -> None:
         self.case = case
         self.activity = activity
@@ -57,6 +70,7 @@ class Event:
         self.line = line
         self.source = source
         self.org = org  # the organisation that acted (the statistics group by it)
+        self.role = role  # "system" marks what the engine wrote when a period lapsed
 
     @property
     def date(self) -> date:
@@ -168,8 +182,18 @@ def event_from_record(
     if not isinstance(data, dict):
         return "field 'data' must be a JSON object"
     org = record.get("org")
+    role = record.get("role")
     return Event(
-        case, activity, str(at), ts, data, seq, line, source, org if type(org) is str else ""
+        case,
+        activity,
+        str(at),
+        ts,
+        data,
+        seq,
+        line,
+        source,
+        org if type(org) is str else "",
+        role if type(role) is str else "",
     )
 
 
@@ -286,7 +310,10 @@ def _parse_batch(
                         org = record.get("org")
                         if type(org) is not str:
                             org = ""
-                        append(Event(case, activity, at, ts, data, seq, number, source, org))
+                        role = record.get("role")
+                        if type(role) is not str:
+                            role = ""
+                        append(Event(case, activity, at, ts, data, seq, number, source, org, role))
                         seq += 1
                         continue
             result = event_from_record(record, activities, seq, number, source)

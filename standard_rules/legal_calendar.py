@@ -21,6 +21,7 @@ from pathlib import Path
 from standard_rules.errors import CalendarError
 from standard_rules.schedules import (
     HOLIDAY_ZH,
+    MAKE_UP,
     YearSchedule,
     official_schedules,
     provisional_schedule,
@@ -203,6 +204,9 @@ class LegalCalendar:
             return "", ""
         if day in sched.holidays:
             name = sched.holidays[day]
+            if name.endswith(MAKE_UP):  # a provisional year's 补假 (放假办法 第六条)
+                holiday = name.removesuffix(MAKE_UP)
+                return name, f"{HOLIDAY_EN.get(holiday, holiday)} make-up rest day"
             return f"{name}假期", f"{HOLIDAY_EN.get(name, name)} holiday"
         if day.weekday() >= 5:
             return WEEKEND_ZH, WEEKEND_EN

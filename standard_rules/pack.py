@@ -38,7 +38,12 @@ CONDITIONS: Mapping[str, frozenset[str]] = {
     "procedure": frozenset({"ordinary", "simple"}),
     "channel": frozenset({"offline", "online"}),
 }
-CHECK_TYPES = frozenset({"deadline", "precedes", "reported_before_close", "outcome_supported"})
+CHECK_TYPES = frozenset(
+    {"deadline", "precedes", "reported_before_close", "outcome_supported", "stalled"}
+)
+# A period's `from` may name no activity but "any event of the case": the T02 service check
+# counts its quiet days from whichever event came last.
+ANY_EVENT = "*"
 RULE_ID = re.compile(r"^(R|T)\d{2}$")
 OVERRIDABLE = frozenset({"days", "unit", "months", "years", "target"})
 
@@ -88,6 +93,17 @@ class Period:
     target: bool = False
     note: str = ""
     overridden_by: str = ""  # the local agreement that changed it, if any
+    # R18: in a case whose dispute came in online the period counts from this activity instead
+    online_from: str | None = None
+    # the activity the engine records (role `system`) when this period lapses: a deemed refusal,
+    # a deemed decline, a timeout; one dated before the end of the due date is `early`
+    lapse: str | None = None
+
+    def start_for(self, online: bool) -> str:
+        """The activity this period counts from in an online or an offline case."""
+        if online and self.online_from:
+            return self.online_from
+        return self.start
 
     def describe(self) -> str:
         if self.days is not None:
@@ -263,6 +279,8 @@ def _period(raw: Mapping[str, Any], where: str) -> Period:
         adjust=adjust,
         target=bool(raw.get("target", False)),
         note=str(raw.get("note", "")),
+        online_from=raw.get("online_from"),
+        lapse=raw.get("lapse"),
     )
 
 
@@ -382,7 +400,11 @@ def _validate(rules: Mapping[str, Rule], pack: RulePack, files: Mapping[str, Pat
             if key not in pack.sources:
                 raise PackError(f"{where}.sources: unknown source {key!r}")
         for period in rule.periods:
-            for code in (period.start, *period.until, *period.cancelled_by):
+            named = (period.start, *period.until, *period.cancelled_by)
+            extra = tuple(c for c in (period.online_from, period.lapse) if c is not None)
+            for code in (*named, *extra):
+                if code == ANY_EVENT and code == period.start:
+                    continue
                 if code not in known:
                     raise PackError(f"{where}.period {period.name}: unknown activity {code!r}")
         check = rule.check
@@ -391,7 +413,9 @@ def _validate(rules: Mapping[str, Rule], pack: RulePack, files: Mapping[str, Pat
         for code in (*check.requires, *check.report, *check.pre_filing_agreement):
             if code not in known:
                 raise PackError(f"{where}.check: unknown activity {code!r}")
-        if check.type == "deadline" and not any(p.days is not None for p in rule.periods):
+        if check.type in ("deadline", "stalled") and not any(
+            p.days is not None for p in rule.periods
+        ):
             raise PackError(f"{where}.check: a deadline check needs a period in days")
         names = {p.name for p in rule.periods}
         for name in check.periods:

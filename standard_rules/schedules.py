@@ -172,14 +172,52 @@ def provisional_schedule(year: int) -> YearSchedule:
     holidays[lunar(8, 15)] = "中秋节"
     for d in (1, 2, 3):
         holidays[date(year, 10, d)] = "国庆节"
+    holidays |= make_up_days(holidays)
     rules = "2024年修订" if year >= 2025 else "2013年修订"
     return YearSchedule(
         year,
         holidays,
         {},
-        source=f"《全国年节及纪念日放假办法》（{rules}）推算，未含调休（暂定）",
+        source=f"《全国年节及纪念日放假办法》（{rules}）第六条补假推算，未含调休（暂定）",
         official=False,
     )
+
+
+MAKE_UP = "补假"
+
+
+def make_up_days(holidays: Mapping[date, str]) -> dict[date, str]:
+    """The 补假 of 《全国年节及纪念日放假办法》 第六条 (Art. 6, in the 2013 and the 2024 revision
+    alike): "全体公民放假的假日，如果适逢星期六、星期日，应当在工作日补假。部分公民放假的假日，
+    如果适逢星期六、星期日，则不补假。"
+
+    `holidays` are the holidays of all citizens (Art. 2) on their own dates; the holidays of some
+    citizens (Art. 3: 妇女节, 青年节 …) are never rest days for the calendar and get no 补假. The
+    statute does not say which working day: the State Council's notices in practice give the
+    working days right after the holiday, so each weekend day of a block of consecutive holidays
+    is made up on the next working day after the block (after the previous make-up day). The
+    调休 swaps a notice adds are unknown until it is published and are not guessed.
+    """
+    days = sorted(holidays)
+    blocks: list[list[date]] = []
+    for day in days:
+        if blocks and (day - blocks[-1][-1]).days == 1:
+            blocks[-1].append(day)
+        else:
+            blocks.append([day])
+    made_up: dict[date, str] = {}
+    one = timedelta(days=1)
+    for block in blocks:
+        cursor = block[-1]
+        for day in block:
+            if day.weekday() < 5:
+                continue
+            cursor += one
+            while cursor.weekday() >= 5 or cursor in holidays or cursor in made_up:
+                cursor += one
+            if cursor.year == day.year:
+                made_up[cursor] = f"{holidays[day]}{MAKE_UP}"
+    return made_up
 
 
 def calendar_dirs(extra: Iterable[Path] = ()) -> list[Path]:

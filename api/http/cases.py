@@ -168,7 +168,7 @@ def as_of_or_now(as_of: str | None) -> datetime:
 
 def audit_report(services: Svc, events: Any, as_of: datetime) -> AuditReport:
     items = [
-        Event(e.case, e.activity, e.at_text, e.at.timestamp(), e.data, i)
+        Event(e.case, e.activity, e.at_text, e.at.timestamp(), e.data, i, role=e.role or "")
         for i, e in enumerate(events)
     ]
     engine = services.engine

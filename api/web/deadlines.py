@@ -113,6 +113,7 @@ def to_events(events: Sequence[CaseEvent]) -> list[Event]:
             line=e.seq,
             source="db",
             org=e.org or "",
+            role=e.role or "",
         )
         for e in events
     ]
@@ -165,10 +166,14 @@ def timeline_deadlines(
     """For each event (by index) the periods it started, with their state and explanation."""
     names = pack.activities
     found: dict[int, list[Deadline]] = {}
+    # R18: an online dispute's mediation periods count from the acceptance (as the audit does)
+    online = any(
+        e.activity == "dispute_received" and e.data.get("channel") == "online" for e in events
+    )
     for index, event in enumerate(events):
         for rule in pack.rules.values():
             for period in rule.periods:
-                if period.start != event.activity or period.days is None:
+                if period.start_for(online) != event.activity or period.days is None:
                     continue
                 if period.when and not period.applies(case_conditions(events, index)):
                     continue

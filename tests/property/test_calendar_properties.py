@@ -2,7 +2,8 @@
 
 The reference asks chinese_calendar.is_workday for the official years (2004–2026) and, for a year
 without a notice, applies weekends plus the statutory holidays on their own dates (2024 revision:
-元旦, 除夕–初三, 清明, 1–2 May, 端午, 中秋, 1–3 Oct), the lunar ones taken from lunardate.
+元旦, 除夕–初三, 清明, 1–2 May, 端午, 中秋, 1–3 Oct), the lunar ones taken from lunardate, and the
+补假 of Art. 6 (a holiday on a weekend is made up on the next free working day).
 """
 
 from __future__ import annotations
@@ -41,10 +42,31 @@ def statutory_holidays(year: int) -> frozenset[date]:
 
 
 @cache
+def make_up_days(year: int) -> frozenset[date]:
+    """放假办法 第六条: a statutory holiday on a Saturday or Sunday is owed a working day; walking
+    the year day by day, each weekday that is no holiday pays one owed day."""
+    holidays = statutory_holidays(year)
+    owed, paid = 0, set()
+    day = date(year, 1, 1)
+    while day.year == year:
+        if day in holidays:
+            owed += day.weekday() >= 5
+        elif day.weekday() < 5 and owed:
+            paid.add(day)
+            owed -= 1
+        day += ONE
+    return frozenset(paid)
+
+
+@cache
 def ref_working(day: date) -> bool:
     if FIRST_OFFICIAL <= day.year <= LAST_OFFICIAL:
         return bool(chinese_calendar.is_workday(day))
-    return day.weekday() < 5 and day not in statutory_holidays(day.year)
+    return (
+        day.weekday() < 5
+        and day not in statutory_holidays(day.year)
+        and day not in make_up_days(day.year)
+    )
 
 
 def ref_cal(start: date, days: int) -> date:

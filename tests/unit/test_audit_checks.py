@@ -29,22 +29,32 @@ Row = tuple[str, str, str, str | None]
 
 
 def t(text: str) -> str:
-    """'2026-03-02' -> 10:00 that day in Shanghai; '2026-03-02 23:59' -> that minute."""
+    """'2026-03-02' -> 10:00 that day in Shanghai; '2026-03-02 23:59' -> that minute;
+    '2026-03-02 23:59:59' -> that second."""
     if len(text) == 10:
         text += " 10:00"
     day, clock = text.split(" ")
-    return f"{day}T{clock}:00+08:00"
+    if clock.count(":") == 1:
+        clock += ":00"
+    return f"{day}T{clock}+08:00"
 
 
-def ev(activity: str, at: str, case: str = "C", **data: Any) -> dict[str, Any]:
+def ev(
+    activity: str, at: str, case: str = "C", role: str | None = None, **data: Any
+) -> dict[str, Any]:
     record: dict[str, Any] = {"case": case, "activity": activity, "at": at if "T" in at else t(at)}
+    if role is not None:
+        record["role"] = role
     if data:
         record["data"] = data
     return record
 
 
-def run(*events: dict[str, Any], as_of: str) -> list[Row]:
-    """Audit the events as a JSONL log; findings as (case, rule, kind, due)."""
+def run(*events: dict[str, Any], as_of: str, stalled: bool = False) -> list[Row]:
+    """Audit the events as a JSONL log; findings as (case, rule, kind, due).
+
+    Most tests leave a case open and audit it months later: T02 (stalled) is left out of their
+    findings unless `stalled` asks for it; its own tests below ask."""
     lines = [json.dumps(e, ensure_ascii=False) + "\n" for e in events]
     items = list(parse_jsonl(lines, PACK.contract_activities, source="mem.jsonl"))
     assert [i for i in items if isinstance(i, InputError)] == []
@@ -52,7 +62,9 @@ def run(*events: dict[str, Any], as_of: str) -> list[Row]:
     result = audit(items, PACK, CALENDAR, as_of=when)
     assert result.events == len(events)
     return sorted(
-        (f.case, f.rule, f.kind, f.due.isoformat() if f.due else None) for f in result.findings
+        (f.case, f.rule, f.kind, f.due.isoformat() if f.due else None)
+        for f in result.findings
+        if stalled or f.kind != "stalled"
     )
 
 
@@ -558,7 +570,10 @@ class TestR17:
     def test_simple_due_in_the_holiday(self) -> None:
         # Wed 2025-09-24 + 7 = 10-01 -> 10-09.
         base = post_filing("2025-09-24", "simple")
-        assert run(*base, ev("mediation_timed_out", "2025-10-09"), as_of="2025-12-01") == []
+        # A timeout on the due date itself came before the period ended (contract v2: early).
+        assert run(*base, ev("mediation_timed_out", "2025-10-09"), as_of="2025-12-01") == [
+            ("C", "R17", "early", "2025-10-09")
+        ]
         # A lapse is recorded as the due date ends (00:00 the day after); a day later is late.
         assert run(*base, ev("mediation_timed_out", "2025-10-10"), as_of="2025-12-01") == []
         assert run(*base, ev("mediation_timed_out", "2025-10-11"), as_of="2025-12-01") == [
@@ -885,3 +900,465 @@ def test_findings_are_per_case() -> None:
         ("B", "R62", "late", "2026-03-09"),
         ("B", "R63", "missing", "2026-04-03"),
     ]
+
+
+# -- contract v2 -------------------------------------------------------------------------------
+#
+# Calendar facts for the tests below (2026, worked out by hand from the State Council notice):
+# 2026-03-02 is a Monday and March has no holiday; Qingming 04-04..04-06 (Sat-Mon) is off;
+# 2026-04-11 is a Saturday. cal(30) from Mon 03-02 ends Wed 04-01; cal(7) from 03-02 ends Mon
+# 03-09; wd(3) from Mon 03-02 is Thu 03-05.
+
+
+class TestEarly:
+    """A lapse recorded before 24:00 of its period's due date is `early` (EVENTS.md v2)."""
+
+    def test_timeout_at_235959_on_the_due_date_is_early(self) -> None:
+        base = pre_filing("2026-03-02")  # R16 due Wed 04-01
+        assert run(*base, ev("mediation_timed_out", "2026-04-01 23:59:59"), as_of="2026-04-10") == [
+            ("C", "R16", "early", "2026-04-01")
+        ]
+
+    def test_timeout_at_midnight_after_the_due_date_is_on_time(self) -> None:
+        base = pre_filing("2026-03-02")
+        assert (
+            run(*base, ev("mediation_timed_out", "2026-04-02 00:00:00"), as_of="2026-04-10") == []
+        )
+
+    def test_timeout_before_a_lengthened_due_date_is_early(self) -> None:
+        # 5 paused days (03-10 .. 03-15): 04-01 + 5 = Mon 04-06, Qingming -> Tue 04-07.
+        base = [
+            *pre_filing("2026-03-02"),
+            ev("pause_started", "2026-03-10", reason="鉴定"),
+            ev("pause_ended", "2026-03-15", reason="鉴定完成"),
+        ]
+        assert run(*base, ev("mediation_timed_out", "2026-04-02 00:00"), as_of="2026-05-01") == [
+            ("C", "R16", "early", "2026-04-07")
+        ]
+        assert run(*base, ev("mediation_timed_out", "2026-04-08 00:00"), as_of="2026-05-01") == []
+
+    def test_timeout_during_an_extension_is_early(self) -> None:
+        base = [
+            *pre_filing("2026-03-02"),
+            ev("extension_agreed", "2026-03-30", until="2026-04-20"),
+        ]
+        assert run(*base, ev("mediation_timed_out", "2026-04-02 00:00"), as_of="2026-05-01") == [
+            ("C", "R16", "early", "2026-04-20")
+        ]
+        assert run(*base, ev("mediation_timed_out", "2026-04-21 00:00"), as_of="2026-05-01") == []
+
+    def test_timeout_of_an_open_ended_extension_is_early_with_no_due_date(self) -> None:
+        base = [*pre_filing("2026-03-02"), ev("extension_agreed", "2026-03-30")]
+        assert run(*base, ev("mediation_timed_out", "2026-06-01 00:00"), as_of="2026-06-02") == [
+            ("C", "R16", "early", None)
+        ]
+
+    def test_post_filing_simple_timeout(self) -> None:
+        base = post_filing("2026-03-02", "simple")  # R17 cal(7): Mon 03-09
+        assert run(*base, ev("mediation_timed_out", "2026-03-09 23:59:59"), as_of="2026-03-20") == [
+            ("C", "R17", "early", "2026-03-09")
+        ]
+        assert run(*base, ev("mediation_timed_out", "2026-03-10 00:00"), as_of="2026-03-20") == []
+
+    def test_deemed_refusal_by_the_system_before_r01_window_ends(self) -> None:
+        # R01 consent window: cal(7) from dispute_received Mon 03-02 -> Mon 03-09.
+        received = ev("dispute_received", "2026-03-02", channel="offline")
+        early = ev("consent_refused", "2026-03-09 23:59:59", role="system", party="none")
+        on_time = ev("consent_refused", "2026-03-10 00:00:00", role="system", party="none")
+        assert run(received, early, as_of="2026-03-20") == [("C", "R01", "early", "2026-03-09")]
+        assert run(received, on_time, as_of="2026-03-20") == []
+
+    def test_a_party_refusing_early_is_their_choice_not_a_lapse(self) -> None:
+        received = ev("dispute_received", "2026-03-02", channel="offline")
+        refused = ev("consent_refused", "2026-03-03", role="party", party="business")
+        assert run(received, refused, as_of="2026-03-20") == []
+
+    def test_deemed_decline_before_r06_ends(self) -> None:
+        received = ev("referral_received", "2026-03-02")  # wd(3): Thu 03-05
+        early = ev("referral_declined", "2026-03-05 23:59:59", role="system", reason="逾期未确认")
+        on_time = ev("referral_declined", "2026-03-06 00:00", role="system", reason="逾期未确认")
+        assert run(received, early, as_of="2026-03-20") == [("C", "R06", "early", "2026-03-05")]
+        assert run(received, on_time, as_of="2026-03-20") == []
+        # the mediator declining in person is no lapse
+        person = ev("referral_declined", "2026-03-03", role="mediator", reason="利益冲突")
+        assert run(received, person, as_of="2026-03-20") == []
+
+    def test_engine_deemed_flag_without_a_role_is_also_a_lapse(self) -> None:
+        received = ev("referral_received", "2026-03-02")
+        early = ev("referral_declined", "2026-03-04", reason="逾期未确认", deemed=True)
+        assert run(received, early, as_of="2026-03-20") == [("C", "R06", "early", "2026-03-05")]
+
+    def test_deemed_withdrawal_before_r48_ends(self) -> None:
+        # R48: cal(30) from confirmation_accepted Mon 03-02 -> Wed 04-01.
+        base = [
+            ev("confirmation_applied", "2026-03-01", joint=True),
+            ev("confirmation_accepted", "2026-03-02"),
+        ]
+        early = ev("confirmation_withdrawn", "2026-04-01 23:59:59", role="system")
+        on_time = ev("confirmation_withdrawn", "2026-04-02 00:00", role="system")
+        assert run(*base, early, as_of="2026-04-10") == [("C", "R48", "early", "2026-04-01")]
+        assert run(*base, on_time, as_of="2026-04-10") == []
+        by_party = ev("confirmation_withdrawn", "2026-03-10", role="party")
+        assert run(*base, by_party, as_of="2026-04-10") == []
+
+    def test_early_counts_from_the_new_receipt_after_a_re_referral(self) -> None:
+        # First receipt Mon 03-02 (R16 would end 04-01); declined; received again Wed 03-11:
+        # cal(30) -> Fri 04-10. A timeout at 04-02 00:00 is early against the new receipt.
+        events = [
+            *pre_filing("2026-03-02")[:3],
+            ev("referral_declined", "2026-03-03", reason="利益冲突"),
+            ev("referred", "2026-03-10", mode="pre_filing", mediator_org="临海市人民调解委"),
+            ev("referral_received", "2026-03-11"),
+            ev("referral_accepted", "2026-03-11 11:00"),
+        ]
+        assert run(*events, ev("mediation_timed_out", "2026-04-02 00:00"), as_of="2026-05-01") == [
+            ("C", "R16", "early", "2026-04-10")
+        ]
+        assert run(*events, ev("mediation_timed_out", "2026-04-11 00:00"), as_of="2026-05-01") == []
+
+    def test_online_timeout_counts_from_the_acceptance(self) -> None:
+        # Online: received Mon 03-02, accepted Thu 03-05; cal(30) from 03-05 = Sat 04-04,
+        # Qingming 04-04..06 -> Tue 04-07. 04-02 00:00 is after 03-02 + 30 but still early.
+        events = [
+            ev("dispute_received", "2026-03-01", channel="online"),
+            ev("consent_given", "2026-03-02 08:00", party="both"),
+            ev("referred", "2026-03-02 08:30", mode="pre_filing"),
+            ev("referral_received", "2026-03-02 09:00"),
+            ev("referral_accepted", "2026-03-05 09:00"),
+        ]
+        assert run(*events, ev("mediation_timed_out", "2026-04-02 00:00"), as_of="2026-05-01") == [
+            ("C", "R16", "early", "2026-04-07")
+        ]
+        assert run(*events, ev("mediation_timed_out", "2026-04-08 00:00"), as_of="2026-05-01") == []
+
+
+class TestStalled:
+    """T02: an open case that is not paused has some event in the last 60 calendar days."""
+
+    BASE = (*pre_filing("2026-03-02"), ev("mediation_started", "2026-03-03"))
+
+    def test_the_60th_quiet_day_is_not_stalled_the_61st_is(self) -> None:
+        # Last event Tue 03-03; + 60 days = Sat 05-02 (calendar days, no 顺延: a service check).
+        # The audit at 05-02 23:59 still sees an event within 60 days; 05-03 00:00 does not.
+        assert run(*self.BASE, as_of="2026-05-02 23:59:59", stalled=True) == [
+            ("C", "R16", "missing", "2026-04-01")
+        ]
+        assert run(*self.BASE, as_of="2026-05-03 00:00", stalled=True) == [
+            ("C", "R16", "missing", "2026-04-01"),
+            ("C", "T02", "stalled", "2026-05-02"),
+        ]
+
+    def test_any_event_resets_the_count(self) -> None:
+        events = (*self.BASE, ev("parties_notified", "2026-04-20"))
+        assert ("C", "T02", "stalled", "2026-06-19") not in run(
+            *events, as_of="2026-06-19 23:00", stalled=True
+        )
+        assert ("C", "T02", "stalled", "2026-06-19") in run(
+            *events, as_of="2026-06-20", stalled=True
+        )
+
+    def test_a_closed_case_is_never_stalled(self) -> None:
+        events = (
+            *self.BASE,
+            ev("mediation_withdrawn", "2026-03-04"),
+            ev("result_reported", "2026-03-04 11:00"),
+            ev("case_closed", "2026-03-04 12:00", outcome="withdrawn"),
+        )
+        assert run(*events, as_of="2027-01-01", stalled=True) == []
+
+    def test_a_paused_case_is_not_stalled(self) -> None:
+        events = (*self.BASE, ev("pause_started", "2026-03-04", reason="鉴定"))
+        assert run(*events, as_of="2026-12-01", stalled=True) == []
+
+    def test_a_pause_ended_by_an_outcome_no_longer_protects(self) -> None:
+        events = (
+            *self.BASE,
+            ev("pause_started", "2026-03-04", reason="鉴定"),
+            ev("mediation_failed", "2026-03-20", reason="分歧较大"),
+        )
+        # The outcome ends the pause: the case is open and quiet since 03-20 (+60 = 05-19).
+        assert run(*events, as_of="2026-06-01", stalled=True) == [
+            ("C", "T02", "stalled", "2026-05-19")
+        ]
+
+    def test_the_60_days_are_data_a_local_agreement_changes(self, tmp_path: Any) -> None:
+        from pathlib import Path
+
+        from standard_rules.pack import load_pack
+
+        path = Path(tmp_path) / "local.toml"
+        path.write_text(
+            'name = "测试协议"\n[[override]]\nrule = "T02"\nperiod = "quiet"\ndays = 30\n',
+            encoding="utf-8",
+        )
+        local = load_pack(overrides=[path])
+        lines = [json.dumps(e, ensure_ascii=False) for e in self.BASE]
+        items = list(parse_jsonl(lines, local.contract_activities))
+        result = audit(items, local, CALENDAR, as_of=datetime.fromisoformat(t("2026-04-03")))
+        assert [(f.rule, f.kind, str(f.due)) for f in result.findings] == [
+            ("R16", "missing", "2026-04-01"),
+            ("T02", "stalled", "2026-04-02"),  # 03-03 + 30
+        ]
+
+    def test_the_rule_is_marked_as_a_service_check(self) -> None:
+        rule = PACK.rule("T02")
+        assert rule.section == "service"
+        assert "not a legal period" in rule.source
+        assert rule.period("quiet").days == 60
+
+
+class TestPausesAndClosing:
+    """EVENTS.md v2 on pauses and closings, each worked out by hand."""
+
+    def test_a_pause_open_at_the_outcome_ends_on_the_outcome_date(self) -> None:
+        # Paused from 03-10; agreement on 04-10 while still paused: the pause is 31 days, so the
+        # due date is 04-01 + 31 = 05-02 (Sat) -> the outcome on 04-10 is in time.
+        events = [
+            *pre_filing("2026-03-02"),
+            ev("pause_started", "2026-03-10", reason="鉴定"),
+            ev("agreement_signed", "2026-04-10", amount=100),
+        ]
+        assert run(*events, as_of="2026-04-20") == []
+
+    def test_a_pause_with_no_end_and_no_outcome_runs_to_the_audit_time(self) -> None:
+        events = [*pre_filing("2026-03-02"), ev("pause_started", "2026-03-10", reason="鉴定")]
+        assert run(*events, as_of="2026-12-31") == []
+
+    def test_a_pause_after_an_extension_moves_the_agreed_date_without_shunyan(self) -> None:
+        # Agreed until Mon 04-06 (a Qingming holiday: the agreed date is taken as given); then
+        # 5 paused days (04-01 .. 04-06) -> Sat 04-11, with no 顺延 to Monday.
+        events = [
+            *pre_filing("2026-03-02"),
+            ev("extension_agreed", "2026-03-30", until="2026-04-06"),
+            ev("pause_started", "2026-04-01", reason="鉴定"),
+            ev("pause_ended", "2026-04-06", reason="鉴定完成"),
+        ]
+        assert run(*events, ev("mediation_failed", "2026-04-11 23:59"), as_of="2026-05-01") == []
+        assert run(*events, ev("mediation_failed", "2026-04-12 00:00"), as_of="2026-05-01") == [
+            ("C", "R16", "late", "2026-04-11")
+        ]
+
+    def test_a_case_closed_before_the_r16_due_date_owes_nothing(self) -> None:
+        events = [
+            *pre_filing("2026-03-02"),
+            ev("case_closed", "2026-03-20", outcome="withdrawn"),
+        ]
+        found = run(*events, as_of="2026-12-31")
+        assert ("C", "R16", "missing", "2026-04-01") not in found
+        closed_late = [*pre_filing("2026-03-02"), ev("case_closed", "2026-04-02", outcome="x")]
+        assert ("C", "R16", "missing", "2026-04-01") in run(*closed_late, as_of="2026-12-31")
+
+
+class TestOnlineChannel:
+    """R18: online cases count R16/R17 from referral_accepted; offline ones from the receipt."""
+
+    @staticmethod
+    def case(channel: str, mode: str = "pre_filing", procedure: str | None = None) -> list[Any]:
+        referred: dict[str, Any] = {"mode": mode}
+        if procedure:
+            referred["procedure"] = procedure
+        return [
+            ev("dispute_received", "2026-03-01", channel=channel),
+            ev("consent_given", "2026-03-02 08:00", party="both"),
+            ev("referred", "2026-03-02 08:30", **referred),
+            ev("referral_received", "2026-03-02 09:00"),  # Mon
+            ev("referral_accepted", "2026-03-05 09:00"),  # Thu
+        ]
+
+    def test_r16_offline_counts_from_the_receipt(self) -> None:
+        failed = ev("mediation_failed", "2026-04-03", reason="分歧较大")
+        assert run(*self.case("offline"), failed, as_of="2026-05-01") == [
+            ("C", "R16", "late", "2026-04-01")
+        ]
+        assert run(*self.case("offline"), as_of="2026-04-02") == [
+            ("C", "R16", "missing", "2026-04-01")
+        ]
+
+    def test_r16_online_counts_from_the_acceptance(self) -> None:
+        # 03-05 + 30 = Sat 04-04, Qingming 04-04..06 -> Tue 04-07.
+        failed = ev("mediation_failed", "2026-04-07 23:59", reason="分歧较大")
+        assert run(*self.case("online"), failed, as_of="2026-05-01") == []
+        assert run(*self.case("online"), as_of="2026-04-07 23:59") == []
+        assert run(*self.case("online"), as_of="2026-04-08") == [
+            ("C", "R16", "missing", "2026-04-07")
+        ]
+
+    def test_r17_ordinary_both_channels(self) -> None:
+        # Offline: 03-02 + 15 = Tue 03-17. Online: 03-05 + 15 = Fri 03-20.
+        failed = ev("mediation_failed", "2026-03-19", reason="分歧较大")
+        offline = self.case("offline", "post_filing", "ordinary")
+        online = self.case("online", "post_filing", "ordinary")
+        assert run(*offline, failed, as_of="2026-04-01") == [("C", "R17", "late", "2026-03-17")]
+        assert run(*online, failed, as_of="2026-04-01") == []
+
+    def test_r17_simple_online(self) -> None:
+        # 03-05 + 7 = Thu 03-12.
+        online = self.case("online", "post_filing", "simple")
+        assert run(*online, as_of="2026-03-13") == [("C", "R17", "missing", "2026-03-12")]
+        assert run(*online, as_of="2026-03-12 23:59") == []
+
+
+class TestReReferral:
+    """After a decline and a new referral, every period counts from the new receipt."""
+
+    EVENTS = (
+        ev("consent_given", "2026-03-02 08:00", party="both"),
+        ev("referred", "2026-03-02 08:30", mode="pre_filing"),
+        ev("referral_received", "2026-03-02 09:00"),
+        ev("referral_declined", "2026-03-03", reason="利益冲突"),
+        ev("referred", "2026-03-10", mode="pre_filing"),
+        ev("referral_received", "2026-03-11"),  # Wed: wd(3) -> Mon 03-16; cal(30) -> Fri 04-10
+    )
+
+    def test_r06_counts_from_the_new_receipt(self) -> None:
+        on_time = ev("referral_accepted", "2026-03-16 23:59")
+        late = ev("referral_accepted", "2026-03-17 00:00")
+        assert run(*self.EVENTS, on_time, as_of="2026-03-20") == []
+        assert run(*self.EVENTS, late, as_of="2026-03-20") == [("C", "R06", "late", "2026-03-16")]
+
+    def test_r16_counts_from_the_new_receipt(self) -> None:
+        accepted = ev("referral_accepted", "2026-03-12")
+        on_time = ev("mediation_failed", "2026-04-10 23:59", reason="分歧较大")
+        late = ev("mediation_failed", "2026-04-11 00:00", reason="分歧较大")
+        assert run(*self.EVENTS, accepted, on_time, as_of="2026-05-01") == []
+        assert run(*self.EVENTS, accepted, late, as_of="2026-05-01") == [
+            ("C", "R16", "late", "2026-04-10")
+        ]
+        assert run(*self.EVENTS, accepted, as_of="2026-04-11") == [
+            ("C", "R16", "missing", "2026-04-10")
+        ]
+
+    def test_r17_counts_from_the_new_receipt_in_the_new_mode(self) -> None:
+        # Re-referred after filing (委托, simple): 03-11 + 7 = Wed 03-18.
+        events = (
+            *self.EVENTS[:4],
+            ev("referred", "2026-03-10", mode="post_filing", procedure="simple"),
+            ev("referral_received", "2026-03-11"),
+            ev("referral_accepted", "2026-03-12"),
+        )
+        assert run(*events, as_of="2026-03-19") == [("C", "R17", "missing", "2026-03-18")]
+        assert run(*events, as_of="2026-03-18 23:59") == []
+
+
+class TestVocabularyV2:
+    def test_new_activities_and_their_data(self) -> None:
+        filing = PACK.activities["filing_declined"]
+        support = PACK.activities["support_declined"]
+        assert filing.zh == "调解不成后当事人不再起诉（不申请立案）"
+        assert support.zh == "消保委决定不支持起诉"
+        assert filing.data == ("reason",) and support.data == ("reason",)
+        assert filing.contract and support.contract
+
+    def test_new_outcomes_need_their_event(self) -> None:
+        assert PACK.outcomes["not_filed"].requires == ("filing_declined",)
+        assert PACK.outcomes["support_declined"].requires == ("support_declined",)
+
+    def test_a_v1_log_without_the_new_activities_audits_as_before(self) -> None:
+        # A v1 closing (no filing_declined): still only T01's own question is asked.
+        events = (
+            *pre_filing("2026-03-02"),
+            ev("mediation_failed", "2026-03-10", reason="分歧较大"),
+            ev("result_reported", "2026-03-10 11:00", outcome="mediation_failed"),
+            ev("case_registered", "2026-03-12"),
+            ev("case_closed", "2026-03-12 12:00", outcome="filed"),
+        )
+        assert run(*events, as_of="2027-01-01", stalled=True) == []
+
+
+def _events_md() -> Any:
+    import os
+    from pathlib import Path
+
+    shared = Path(
+        os.environ.get("SUITIAO_SHARED") or Path(__file__).resolve().parents[3] / "shared"
+    )
+    return shared / "contract" / "EVENTS.md"
+
+
+@pytest.mark.skipif(not _events_md().is_file(), reason="contract/EVENTS.md not found")
+def test_the_vocabulary_is_the_contracts_table() -> None:
+    """Every row of EVENTS.md's vocabulary: the code, its 中文 name and its data keys."""
+    import re
+
+    text = _events_md().read_text(encoding="utf-8")
+    table = text[text.index("## Vocabulary") : text.index("Terminal outcomes")]
+    rows = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            codes = re.findall(r"`([a-z_]+)`", cells[0])
+            rows.append((codes, cells[1], cells[2]))
+    assert len(rows) > 30
+    for codes, zh, data in rows:
+        # the data keys: each `key` at the start of the cell or after a comma
+        wanted = re.findall(r"(?:^|, )`([a-z_]+)`", data)
+        for one in codes:
+            activity = PACK.activities[one]
+            assert activity.contract, one
+            if len(codes) == 1:  # a shared row (pause_started / pause_ended) names both
+                assert activity.zh == zh, one
+            assert set(wanted) <= set(activity.data), (one, wanted, activity.data)
+
+
+def test_streamed_audit_reports_stalled_like_the_grouped_one() -> None:
+    from standard_rules.audit import audit_streamed
+
+    quiet = [ev("referral_received", "2026-03-02", case="Q")]
+    busy = [
+        ev("referral_received", "2026-03-02", case="B"),
+        ev("referral_accepted", "2026-03-03", case="B"),
+        ev("parties_notified", "2026-05-01", case="B"),
+    ]
+    lines = [json.dumps(e, ensure_ascii=False) for e in [*quiet, *busy]]
+    items = list(parse_jsonl(lines, PACK.contract_activities))
+    for as_of in ("2026-05-01", "2026-05-02", "2026-07-01"):
+        when = datetime.fromisoformat(t(as_of))
+        streamed = audit_streamed(iter(items), PACK, CALENDAR, when)
+        assert streamed is not None
+        assert streamed.findings == audit(items, PACK, CALENDAR, when).findings
+    # Q: quiet since 03-02 (+60 = 05-01); B: quiet since 05-01 (+60 = 06-30)
+    stalled = [(f.case, str(f.due)) for f in streamed.findings if f.kind == "stalled"]
+    assert stalled == [("B", "2026-06-30"), ("Q", "2026-05-01")]
+
+
+def _explanations(*events: dict[str, Any], as_of: str) -> dict[tuple[str, str], str]:
+    lines = [json.dumps(e, ensure_ascii=False) for e in events]
+    items = list(parse_jsonl(lines, PACK.contract_activities))
+    result = audit(items, PACK, CALENDAR, as_of=datetime.fromisoformat(t(as_of)))
+    return {(f.rule, f.kind): f.explanation for f in result.findings}
+
+
+def test_explanations_mention_pauses_only_when_there_were_some() -> None:
+    # R06 (no pauses apply): missing and late say nothing of a pause.
+    received = ev("referral_received", "2026-03-02")
+    missing = _explanations(received, as_of="2026-03-06")[("R06", "missing")]
+    late = _explanations(received, ev("referral_accepted", "2026-03-06"), as_of="2026-03-07")[
+        ("R06", "late")
+    ]
+    for text in (missing, late):
+        assert "暂停" not in text and "延长" not in text
+        assert "2026-03-05" in text
+    # R16 with 5 paused days (03-10 .. 03-15) says so, and the lengthened due date.
+    paused = [
+        *pre_filing("2026-03-02"),
+        ev("pause_started", "2026-03-10", reason="鉴定"),
+        ev("pause_ended", "2026-03-15", reason="鉴定完成"),
+    ]
+    text = _explanations(*paused, as_of="2026-04-08")[("R16", "missing")]
+    assert text.endswith("；鉴定评估等暂停5日不计入")
+    extended = [*pre_filing("2026-03-02"), ev("extension_agreed", "2026-03-30", until="2026-04-20")]
+    text = _explanations(*extended, as_of="2026-04-21")[("R16", "missing")]
+    assert text.endswith("；双方同意延长至2026-04-20") and "暂停" not in text
+
+
+def test_an_early_finding_explains_the_due_date() -> None:
+    # 5 paused days: 04-01 + 5 = Mon 04-06 (Qingming) -> Tue 04-07.
+    events = [
+        *pre_filing("2026-03-02"),
+        ev("pause_started", "2026-03-10", reason="鉴定"),
+        ev("pause_ended", "2026-03-15", reason="鉴定完成"),
+        ev("mediation_timed_out", "2026-04-03 00:00"),
+    ]
+    text = _explanations(*events, as_of="2026-04-10")[("R16", "early")]
+    # the base reckoning (30 days to 04-01), then the paused days that lengthen it
+    assert "2026-04-01" in text and text.endswith("；鉴定评估等暂停5日不计入")

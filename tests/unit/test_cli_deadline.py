@@ -106,7 +106,7 @@ def test_calendar_dir_loads_a_schedule_file(
         encoding="utf-8",
     )
     args = ["--from", "2027-02-04", "--days", "1", "--unit", "calendar"]
-    assert run_json(capsys, *args)["due"] == "2027-02-09"  # provisional: 除夕–初三
+    assert run_json(capsys, *args)["due"] == "2027-02-11"  # provisional: 除夕–初三, 补假 2 days
     document = run_json(capsys, *args, "--calendar-dir", str(tmp_path))
     assert (document["due"], document["provisional"]) == ("2027-02-12", False)
     assert document["calendar"] == "cn-2027 (State Council schedule)"

@@ -78,6 +78,8 @@ def test_sample_reproduces_the_expected_audit(capsys: pytest.CaptureFixture[str]
     assert due[("E3", "R62")] == "2025-10-09"
     assert due[("E4", "T01")] is None
     assert document["cases"] == 4
+    # contract v2: the JSON names the contract version; this v1 log still audits as before
+    assert document["contract"] == "2"
     assert document["as_of"] == "2026-01-31T00:00:00+08:00"
     assert document["input_errors"][0]["file"].endswith("sample.jsonl")
 

@@ -13,7 +13,8 @@ Sun 4 Jan; 春节 15–23 Feb (Sun–Mon), work on Sat 14 Feb and Sat 28 Feb; �
 劳动节 1–5 May (Fri–Tue), work on Sat 9 May; 端午 19–21 Jun (Fri–Sun); 中秋 25–27 Sep (Fri–Sun),
 work on Sun 20 Sep; 国庆 1–7 Oct (Thu–Wed), work on Sat 10 Oct.
 
-2027 has no notice yet: 元旦 1 Jan, 春节 除夕–初三 = 5–8 Feb, no 调休, everything provisional.
+2027 has no notice yet: 元旦 1 Jan, 春节 除夕–初三 = 5–8 Feb (Fri–Mon), its Saturday and Sunday made
+up on Tue 9 and Wed 10 Feb (补假, 放假办法 第六条), no 调休, everything provisional.
 """
 
 from __future__ import annotations
@@ -386,8 +387,8 @@ CASES_PROVISIONAL = [
     ("2026-12-25", W, 3, "2026-12-30", False, "cn-2026 (State Council schedule)"),
     ("2026-12-31", C, 0, "2026-12-31", False, "cn-2026 (State Council schedule)"),
     ("2027-03-01", C, 0, "2027-03-01", True, ONLY_2027),  # a working day only provisionally
-    ("2027-02-04", C, 1, "2027-02-09", True, ONLY_2027),  # 春节 除夕 5 Feb – 初三 8 Feb
-    ("2027-02-04", W, 1, "2027-02-09", True, ONLY_2027),
+    ("2027-02-04", C, 1, "2027-02-11", True, ONLY_2027),  # 春节 5–8 Feb, 补假 9–10 Feb
+    ("2027-02-04", W, 1, "2027-02-11", True, ONLY_2027),
     ("2027-02-28", C, 1, "2027-03-01", True, ONLY_2027),  # no 29 Feb in 2027
     ("2028-02-28", C, 1, "2028-02-29", True, "cn-2028 (provisional: statutory holidays only)"),
     ("2028-02-29", C, 1, "2028-03-01", True, "cn-2028 (provisional: statutory holidays only)"),
@@ -435,6 +436,8 @@ def test_provisional_2027_skips_name_the_holiday_before_the_weekend(cal: LegalCa
         (D("2027-02-06"), "春节假期"),
         (D("2027-02-07"), "春节假期"),
         (D("2027-02-08"), "春节假期"),
+        (D("2027-02-09"), "春节补假"),
+        (D("2027-02-10"), "春节补假"),
     ]
 
 

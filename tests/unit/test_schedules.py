@@ -107,12 +107,13 @@ def test_a_2027_file_makes_2027_official_and_changes_due_dates(tmp_path: Path) -
     before = LegalCalendar()
     after = LegalCalendar(official_schedules([tmp_path]))
 
-    # 春节: provisional 除夕–初三 (5–8 Feb) → Tue 9 Feb; the notice's 5–11 Feb → Fri 12 Feb.
+    # 春节: provisional 除夕–初三 (5–8 Feb) and 补假 9–10 Feb → Thu 11 Feb; the notice's 5–11 Feb
+    # → Fri 12 Feb.
     p, o = (
         before.due(date(2027, 2, 4), 1, Unit.CALENDAR),
         after.due(date(2027, 2, 4), 1, "calendar"),
     )
-    assert (p.due, p.provisional) == (date(2027, 2, 9), True)
+    assert (p.due, p.provisional) == (date(2027, 2, 11), True)
     assert (o.due, o.provisional) == (date(2027, 2, 12), False)
     assert o.calendar == "cn-2027 (State Council schedule)"
     assert [s.reason_zh for s in o.skipped] == ["春节假期"] * 7
@@ -134,7 +135,8 @@ def test_a_2027_file_makes_2027_official_and_changes_due_dates(tmp_path: Path) -
 def test_legal_calendar_load(tmp_path: Path) -> None:
     calendar = LegalCalendar()
     start = date(2027, 9, 30).toordinal()
-    assert calendar.due_ordinal(start, 1, Unit.WORKING) == date(2027, 10, 4).toordinal()
+    # provisional: 国庆 1–3 Oct (Fri–Sun), its weekend made up on Mon 4 and Tue 5 Oct
+    assert calendar.due_ordinal(start, 1, Unit.WORKING) == date(2027, 10, 6).toordinal()
     assert not calendar.is_official(2027)
     calendar.load(load_schedule_file(write(tmp_path, "cn-2027.toml", HYPOTHETICAL_2027)))
     assert calendar.is_official(2027)
@@ -267,11 +269,18 @@ def test_provisional_2027_follows_the_2024_revision() -> None:
         date(2027, 10, 1): "国庆节",
         date(2027, 10, 2): "国庆节",
         date(2027, 10, 3): "国庆节",
+        # 补假 (第六条): 6–7 Feb, 1–2 May and 2–3 Oct fall on a Saturday or Sunday
+        date(2027, 2, 9): "春节补假",
+        date(2027, 2, 10): "春节补假",
+        date(2027, 5, 3): "劳动节补假",
+        date(2027, 5, 4): "劳动节补假",
+        date(2027, 10, 4): "国庆节补假",
+        date(2027, 10, 5): "国庆节补假",
     }
 
 
 @pytest.mark.parametrize(
-    ("year", "spring", "qingming", "duanwu", "zhongqiu"),
+    ("year", "spring", "qingming", "duanwu", "zhongqiu", "made_up"),
     [
         # 2013 rules: 春节 初一–初三 (no 除夕), 劳动节 1 May only.
         (
@@ -280,6 +289,7 @@ def test_provisional_2027_follows_the_2024_revision() -> None:
             "2024-04-04",
             "2024-06-10",
             "2024-09-17",
+            {"2024-02-13": "春节补假", "2024-02-14": "春节补假"},  # 10–11 Feb: Sat, Sun
         ),
         (
             2003,
@@ -287,11 +297,18 @@ def test_provisional_2027_follows_the_2024_revision() -> None:
             "2003-04-05",
             "2003-06-04",
             "2003-09-11",
+            # 1–2 Feb and 清明 5 Apr fall on a weekend
+            {"2003-02-04": "春节补假", "2003-02-05": "春节补假", "2003-04-07": "清明节补假"},
         ),
     ],
 )
 def test_provisional_before_2025_follows_the_2013_rules(
-    year: int, spring: list[str], qingming: str, duanwu: str, zhongqiu: str
+    year: int,
+    spring: list[str],
+    qingming: str,
+    duanwu: str,
+    zhongqiu: str,
+    made_up: dict[str, str],
 ) -> None:
     schedule = provisional_schedule(year)
     assert "2013年修订" in schedule.source
@@ -304,6 +321,7 @@ def test_provisional_before_2025_follows_the_2013_rules(
         date.fromisoformat(zhongqiu): "中秋节",
     }
     expected |= {date(year, 10, d): "国庆节" for d in (1, 2, 3)}
+    expected |= {date.fromisoformat(d): name for d, name in made_up.items()}
     assert dict(schedule.holidays) == expected
 
 
@@ -352,3 +370,75 @@ def test_the_readme_example_loads_and_gives_the_due_date_it_promises(tmp_path: P
     assert (result.due, result.provisional) == (date(2030, 10, 8), False)
     assert '"due":"2030-10-08"' in text
     assert not list(schedules.BUILTIN_CALENDAR_DIR.glob("cn-2030*"))  # an example, not data
+
+
+# -- 补假 in provisional years (放假办法 第六条) ----------------------------------------
+
+
+def test_2027_holidays_on_a_weekend_are_made_up_on_the_next_working_days() -> None:
+    # 2027 by hand: 元旦 Fri 1 Jan; 除夕 Fri 5 Feb, 初一 Sat 6, 初二 Sun 7, 初三 Mon 8 Feb;
+    # 清明 Mon 5 Apr; 劳动节 Sat 1, Sun 2 May; 端午 Wed 9 Jun; 中秋 Wed 15 Sep;
+    # 国庆 Fri 1, Sat 2, Sun 3 Oct. Six holiday days fall on a weekend, so six 补假.
+    holidays = provisional_schedule(2027).holidays
+    on_weekend = sorted(d for d, n in holidays.items() if d.weekday() >= 5)
+    assert on_weekend == [
+        date(2027, 2, 6),
+        date(2027, 2, 7),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+        date(2027, 10, 2),
+        date(2027, 10, 3),
+    ]
+    made_up = sorted(d for d, n in holidays.items() if n.endswith("补假"))
+    assert made_up == [
+        date(2027, 2, 9),
+        date(2027, 2, 10),
+        date(2027, 5, 3),
+        date(2027, 5, 4),
+        date(2027, 10, 4),
+        date(2027, 10, 5),
+    ]
+    assert all(d.weekday() < 5 for d in made_up)
+
+
+def test_holidays_of_some_citizens_get_no_make_up_day() -> None:
+    # 妇女节 8 Mar 2026 and 建军节 1 Aug 2027 are Sundays; 儿童节 1 Jun 2030 a Saturday: Art. 3
+    # holidays are no rest days for the calendar and Art. 6 gives them no 补假.
+    assert date(2026, 3, 9) not in provisional_schedule(2026).holidays
+    assert date(2027, 8, 2) not in provisional_schedule(2027).holidays
+    assert date(2030, 6, 3) not in provisional_schedule(2030).holidays
+
+
+def test_a_saturday_holiday_is_made_up_on_monday_not_sunday() -> None:
+    # A Sunday: 清明 2026 (Sun 5 Apr) → Mon 6 Apr. A weekday holiday owes nothing: 元旦 2031 is a
+    # Wednesday. A Saturday: 劳动节 2027 (Sat 1 May) → Mon 3 May, never the Sunday.
+    assert provisional_schedule(2026).holidays[date(2026, 4, 6)] == "清明节补假"
+    assert date(2031, 1, 2) not in provisional_schedule(2031).holidays
+    assert provisional_schedule(2027).holidays[date(2027, 5, 3)] == "劳动节补假"
+
+
+def _rest_days(schedule: YearSchedule) -> set[date]:
+    day, rest = date(schedule.year, 1, 1), set()
+    while day.year == schedule.year:
+        if day in schedule.holidays or (day.weekday() >= 5 and day not in schedule.workdays):
+            rest.add(day)
+        day += timedelta(days=1)
+    return rest
+
+
+@pytest.mark.parametrize(("year", "before", "after"), [(2026, 15, 12), (2021, 20, 14)])
+def test_make_up_days_bring_a_provisional_year_closer_to_its_notice(
+    year: int, before: int, after: int
+) -> None:
+    """Days on which the provisional reckoning and the notice disagree (rest vs working), without
+    and with 补假: fewer with it, but not none (the notice's 调休 swaps stay unknown)."""
+    official = _rest_days(official_schedules()[year])
+    provisional = provisional_schedule(year)
+    statutory = {d: n for d, n in provisional.holidays.items() if not n.endswith("补假")}
+    without = _rest_days(YearSchedule(year, statutory, {}, official=False))
+    with_make_up = _rest_days(provisional)
+    assert len(official ^ without) == before
+    assert len(official ^ with_make_up) == after
+    assert 0 < after < before
+    # every make-up day is a rest day in the notice too
+    assert {d for d, n in provisional.holidays.items() if n.endswith("补假")} <= official
