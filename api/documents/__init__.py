@@ -6,6 +6,7 @@ also stores it with the case (storage/documents.py); `timeline` lists what a cas
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date
 
@@ -19,6 +20,7 @@ __all__ = [
     "FieldConflict",
     "MissingFields",
     "NotReady",
+    "kept",
     "kinds",
     "produce",
     "render",
@@ -69,8 +71,15 @@ def produce(
     extra: Mapping[str, str] | None = None,
     created_by: str | None = None,
 ) -> tuple[DocumentRecord, bytes]:
-    """Render the document and keep it with the case (hashed); returns the record and bytes."""
+    """Render the document and keep it with the case (hashed); returns the record and bytes.
+
+    The same letter produced twice (same bytes: rendering is reproducible) is kept once: the
+    record already kept is returned, so a double click or a retry adds no second copy."""
     content = render(engine, case_id, kind, fmt, extra)
+    digest = hashlib.sha256(content).hexdigest()
+    for kept in store.list(case_id):
+        if (kept.kind, kept.format, kept.sha256) == (kind, fmt, digest):
+            return kept, content
     record = store.add(
         case_id=case_id,
         kind=kind,
@@ -80,6 +89,15 @@ def produce(
         created_by=created_by,
     )
     return record, content
+
+
+def kept(store: DocumentStore, case_id: str, document_id: str) -> tuple[DocumentRecord, bytes]:
+    """A letter kept with this case, to download again; LookupError if the case has none such
+    (an id from another case is not found, not served)."""
+    for record in store.list(case_id):
+        if record.id == document_id:
+            return record, store.content(document_id)
+    raise LookupError(document_id)
 
 
 def timeline(store: DocumentStore, case_id: str) -> list[dict[str, object]]:

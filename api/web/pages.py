@@ -19,8 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.documents import FieldConflict, MissingFields, NotReady
+from api.documents import kept as kept_letter
 from api.documents import produce as produce_letter
 from api.documents import timeline as documents_timeline
+from api.documents.fields import LABELS
 from api.documents.fonts import FontMissing
 from api.documents.template import kinds as document_kinds
 from api.documents.template import load_template
@@ -327,6 +329,7 @@ def _case_page(
     error: tuple[str, str, str] | None = None,
     notice: str = "",
     document_error: str = "",
+    document_form: dict[str, str] | None = None,
 ) -> Response:
     svc = services(request)
     try:
@@ -431,6 +434,7 @@ def _case_page(
         documents=_documents(services(request), case_id),
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
+        document_form={"handler": account.name, **(document_form or {})},
     )
 
 
@@ -440,6 +444,14 @@ def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
         created = datetime.fromisoformat(str(record["created_at"])).astimezone(_SHANGHAI)
         record["created"] = created.strftime("%Y-%m-%d %H:%M")
     return records
+
+
+# What the letter form may add to the case record (fields.collect refuses contradictions).
+LETTER_INPUTS = ("materials", "cause", "handler", "handler_phone")
+LETTER_MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 def _document_kinds() -> list[tuple[str, str]]:
@@ -462,7 +474,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
     kind, fmt = form.get("kind", ""), form.get("format", "pdf")
     if kind not in document_kinds() or fmt not in ("pdf", "docx"):
         return _case_page(request, account, case_id, t, 422, document_error="文书种类或格式无效")
-    extra = {"materials": form["materials"]} if form.get("materials") else None
+    extra = {k: form[k].strip() for k in LETTER_INPUTS if form.get(k, "").strip()} or None
     try:
         _, content = produce_letter(
             svc.engine,
@@ -473,15 +485,44 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
             extra,
             created_by=account.id,
         )
-    except (MissingFields, NotReady, FieldConflict, FontMissing) as exc:
-        return _case_page(request, account, case_id, t, 422, document_error=str(exc))
-    media = (
-        "application/pdf"
-        if fmt == "pdf"
-        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    )
+    except MissingFields as exc:
+        # in words a clerk reads, naming what to fill in, without the field codes
+        missing = "、".join(LABELS[f] for f in exc.fields)
+        title = load_template(kind).title
+        message = f"{title}缺少必填项：{missing}。请在下方填写，或先在案件中补充后再生成。"
+        return _case_page(
+            request, account, case_id, t, 422, document_error=message, document_form=form
+        )
+    except (NotReady, FieldConflict, FontMissing) as exc:
+        return _case_page(
+            request, account, case_id, t, 422, document_error=str(exc), document_form=form
+        )
+    media = LETTER_MEDIA[fmt]
     disposition = f"attachment; filename*=UTF-8''{quote(case_id + '-' + kind)}.{fmt}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.get("/cases/{case_id}/documents/{document_id}")
+def download_document(request: Request, case_id: str, document_id: str, account: Me) -> Response:
+    """A letter kept with the case, downloaded again byte for byte (its hash is listed)."""
+    t = translator(request)
+    if account.role not in CASE_READERS:
+        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
+    svc = services(request)
+    try:
+        visible_case(svc, account, case_id)
+        record, content = kept_letter(svc.documents, case_id, document_id)
+    except (ApiError, LookupError):
+        return page(request, "error.html", 404, account, t=t, message=t("error.404"))
+    name = quote(f"{case_id}-{record.kind}.{record.format}")
+    return Response(
+        content,
+        media_type=LETTER_MEDIA[record.format],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "X-Document-SHA256": record.sha256,
+        },
+    )
 
 
 def _mediator_orgs(svc: Services) -> list[str]:

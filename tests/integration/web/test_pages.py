@@ -280,6 +280,7 @@ def test_a_clerk_produces_a_letter_from_the_case_page(client: TestClient) -> Non
     )
     assert refused.status_code == 422
     assert "缺少必填项" in refused.text and "经营者名称" in refused.text
+    assert "business_name" not in refused.text, "a field code shown to a clerk"
     # Nothing was kept.
     assert "尚未生成文书" in client.get(url).text
 
@@ -322,13 +323,29 @@ def test_the_produced_letter_downloads_and_is_listed_with_its_hash(client: TestC
             "kind": "assignment_letter",
             "format": "pdf",
             "materials": "起诉状一份、购物凭证一份",
+            "handler": "王书记员",
+            "handler_phone": "0576-85000000",
         },
     )
-    assert download.status_code == 200, download.text[:500]
+    assert download.status_code == 200, re.findall(r"role=\"alert\"[^>]*>([^<]*)", download.text)
     assert download.content.startswith(b"%PDF")
     assert "attachment" in download.headers["content-disposition"]
     listed = client.get(url).text
     assert hashlib.sha256(download.content).hexdigest()[:12] in listed
+    # the kept letter downloads again, the same bytes
+    (link,) = re.findall(r'href="(/ui/cases/A-DOC/documents/[0-9a-f]+)"', listed)
+    again = client.get(link)
+    assert again.status_code == 200 and again.content == download.content
+    # producing the same letter again keeps one copy
+    client.post(
+        f"{url}/documents",
+        data={"csrf_token": csrf(listed), "kind": "assignment_letter", "format": "pdf",
+              "materials": "起诉状一份、购物凭证一份", "handler": "王书记员",
+              "handler_phone": "0576-85000000"},
+    )  # fmt: skip
+    assert len(re.findall(r'href="/ui/cases/A-DOC/documents/', client.get(url).text)) == 1
+    # another case's letter id is not found here
+    assert client.get("/ui/cases/A-1/documents/" + link.rsplit("/", 1)[1]).status_code == 404
 
 
 def test_in_app_reminders_show_in_the_inbox_of_their_organisation(client: TestClient) -> None:
