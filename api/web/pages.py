@@ -8,6 +8,7 @@ organisation's case is "not found") and the same masking of ID and phone numbers
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -620,6 +621,7 @@ def new_case_form(request: Request, account: Me) -> Response:
         processes=[(p, t.process(p)) for p in allowed],
         values={"process_id": allowed[0], "channel": "offline"},
         errors={},
+        causes=CAUSES,
     )
 
 
@@ -664,12 +666,63 @@ def _validate_new(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
             errors["claim"] = "请求金额须为不小于0、精确到分的金额（元）"
     if form.get("channel") in ("offline", "online"):
         facts["channel"] = form["channel"]
+    _validate_particulars(form, facts, errors)
     summary = form.get("summary", "").strip()
     if len(summary) > 2000:
         errors["summary"] = "纠纷概要不能超过2000字"
     elif summary:
         facts["summary"] = summary
     return facts, errors
+
+
+# 案由 of consumer disputes as the 民事案件案由规定 names them; the field takes others too.
+CAUSES = (
+    "买卖合同纠纷", "网络购物合同纠纷", "产品责任纠纷", "服务合同纠纷",
+    "预付式消费合同纠纷", "餐饮服务合同纠纷", "旅游合同纠纷", "装饰装修合同纠纷",
+)  # fmt: skip
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def _validate_particulars(
+    form: dict[str, str], facts: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """The parties' particulars the letters print: ID number, addresses, credit code, 案由."""
+    value = {k: form.get(k, "").strip() for k in
+             ("id_number", "address", "credit_code", "legal_rep", "business_address",
+              "business_phone", "cause")}  # fmt: skip
+    consumer = facts.get("consumer")
+    business = facts.setdefault("business", {}) if form.get("business", "").strip() else None
+    if value["id_number"]:
+        if not ID_NUMBER.fullmatch(value["id_number"].upper()):
+            errors["id_number"] = "公民身份号码须为18位（末位可为X）"
+        elif consumer is not None:
+            consumer["id_number"] = value["id_number"].upper()
+    if value["address"] and consumer is not None:
+        consumer["address"] = value["address"][:200]
+    if value["credit_code"]:
+        if not CREDIT_CODE.fullmatch(value["credit_code"].upper()):
+            errors["credit_code"] = "统一社会信用代码须为18位数字或大写字母"
+        elif business is not None:
+            business["credit_code"] = value["credit_code"].upper()
+        else:
+            errors["credit_code"] = "请先填写经营者名称"
+    for key, fact in (("legal_rep", "legal_rep"), ("business_address", "address")):
+        if value[key] and business is not None:
+            business[fact] = value[key][:200]
+    if value["business_phone"]:
+        if not (
+            value["business_phone"].replace("-", "").isdigit()
+            and 7 <= len(value["business_phone"]) <= 20
+        ):
+            errors["business_phone"] = "经营者联系电话须为7至20位数字（可含-）"
+        elif business is not None:
+            business["phone"] = value["business_phone"]
+    if value["cause"]:
+        if len(value["cause"]) > 30 or not value["cause"].endswith("纠纷"):
+            errors["cause"] = "案由须为不超过30字、以“纠纷”结尾的名称，如“买卖合同纠纷”"
+        else:
+            facts["cause"] = value["cause"]
 
 
 @router.post("/new")
@@ -706,6 +759,7 @@ async def new_case(request: Request, account: Me) -> Response:
             processes=[(p, t.process(p)) for p in allowed],
             values=form,
             errors=errors,
+            causes=CAUSES,
         )
     return finish(RedirectResponse(case_url(form["case_id"].strip()), status_code=303), request)
 

@@ -119,6 +119,9 @@ def parties(view: CaseView, account: Account, t: Translator) -> tuple[list[Party
             ("name", "case.name"),
             ("phone", "case.phone"),
             ("id_number", "case.id_number"),
+            ("credit_code", "case.credit_code"),
+            ("legal_rep", "case.legal_rep"),
+            ("address", "case.address"),
         ):
             if party.get(fkey):
                 rows.append((t(flabel), str(party[fkey])))

@@ -228,6 +228,37 @@ def test_the_new_case_form_checks_its_fields(client: TestClient) -> None:
     assert answer.headers["location"] == "/ui/cases/" + quote("A-2", safe="")
 
 
+def test_the_new_case_form_records_the_particulars_letters_print(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    token = csrf(client.get("/ui/new").text)
+    base = {"process_id": "pre_filing_referral", "consumer": "李娜", "business": "临海某公司",
+            "csrf_token": token}  # fmt: skip
+    bad = client.post(
+        "/ui/new",
+        data={**base, "case_id": "A-P1", "id_number": "12345", "credit_code": "ABC",
+              "cause": "吵架"},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    for message in ("公民身份号码须为18位", "统一社会信用代码须为18位", "以“纠纷”结尾"):
+        assert message in bad.text
+    good = client.post(
+        "/ui/new",
+        data={**base, "case_id": "A-P2", "id_number": "33260119900101123x",
+              "address": "临海市古城街道", "credit_code": "91331082MA2ABCDE1X",
+              "legal_rep": "李强", "business_address": "临海市大洋街道",
+              "cause": "买卖合同纠纷"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert good.status_code == 303
+    facts = client.app.state.engine.case("A-P2").facts  # type: ignore[attr-defined]
+    assert facts["consumer"]["id_number"] == "33260119900101123X"
+    assert facts["business"] == {"name": "临海某公司", "credit_code": "91331082MA2ABCDE1X",
+                                 "legal_rep": "李强", "address": "临海市大洋街道"}  # fmt: skip
+    assert facts["cause"] == "买卖合同纠纷"
+    page = client.get("/ui/cases/A-P2").text
+    assert "买卖合同纠纷" in page and "91331082MA2ABCDE1X" in page
+
+
 @pytest.mark.parametrize(
     "process",
     [
