@@ -116,6 +116,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.documents.format": ("格式", "Format"),
     "case.documents.materials": ("移送材料（案件数据中没有时填写）", "Materials handed over"),
     "case.documents.cause": ("案由（案件数据中没有时填写）", "Cause of action"),
+    "case.documents.court_org": ("受文法院（案件数据中没有时填写）", "Court addressed"),
     "case.documents.handler": ("承办人", "Officer in charge"),
     "case.documents.handler_phone": ("承办人联系电话", "Officer's telephone"),
     "case.documents.hash": ("校验码", "Hash"),

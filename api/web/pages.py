@@ -448,7 +448,7 @@ def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
 
 
 # What the letter form may add to the case record (fields.collect refuses contradictions).
-LETTER_INPUTS = ("materials", "cause", "handler", "handler_phone")
+LETTER_INPUTS = ("materials", "cause", "court_org", "handler", "handler_phone")
 LETTER_MEDIA = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
