@@ -289,7 +289,7 @@ def collect(
         if key not in LABELS:
             raise FieldConflict(f"未知字段“{key}”")
         if key in known and known[key] != value:
-            raise FieldConflict(f"{LABELS[key]}（{key}）已由案件记录确定为“{known[key]}”")
+            raise FieldConflict(f"{LABELS[key]}已由案件记录确定为“{known[key]}”")
         if value.strip():
             known[key] = _clean_text(value)
     if "cause" not in known and (cause := cause_of({"summary": known.get("summary")})):

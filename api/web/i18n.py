@@ -7,6 +7,8 @@ translation below where there is one and the Chinese otherwise.
 
 from __future__ import annotations
 
+from functools import cache
+
 LANGS = ("zh", "en")
 DEFAULT = "zh"
 
@@ -20,7 +22,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.audit": ("审计与统计", "Audit & statistics"),
     "nav.signout": ("退出", "Sign out"),
     "lang.switch": ("English", "中文"),
-    "lang.switch.label": ("Switch to English", "切换为中文"),
+    "lang.switch.label": ("切换为英文页面", "切换为中文"),
     "footer": (
         "依据 DB33/T 2561-2022《消费纠纷诉调对接服务规范》；期限按国务院放假安排计算。",
         "Per DB33/T 2561-2022; deadlines follow the State Council's holiday schedule.",
@@ -120,6 +122,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.documents.handler": ("承办人", "Officer in charge"),
     "case.documents.handler_phone": ("承办人联系电话", "Officer's telephone"),
     "case.documents.hash": ("校验码", "Hash"),
+    "audit.pack": ("规则包版本：", "Rule pack: "),
     "case.documents.produce": ("生成并下载", "Produce and download"),
     "case.deadlines": ("期限", "Deadlines"),
     "case.submit": ("提交", "Submit"),
@@ -238,12 +241,20 @@ CHOICE_VALUE: dict[str, tuple[str, str]] = {
     "consumer": ("消费者", "Consumer"),
     "business": ("经营者", "Business"),
     "both": ("双方", "Both"),
+    "none": ("未表态", "No answer"),
     "offline": ("线下", "Offline"),
     "online": ("线上", "Online"),
     "pre_filing": ("委派（立案前）", "Pre-filing (委派)"),
     "post_filing": ("委托（立案后）", "Post-filing (委托)"),
     "valid": ("有效", "Valid"),
     "rejected": ("驳回", "Rejected"),
+    # how a notice was served (送达方式)
+    "in_person": ("直接送达", "In person"),
+    "post": ("邮寄送达", "By post"),
+    "sms": ("短信送达", "By SMS"),
+    "email": ("电子邮件送达", "By e-mail"),
+    "phone": ("电话通知", "By telephone"),
+    "platform": ("在线平台送达", "Online platform"),
 }
 # The names of event data keys (contract/EVENTS.md) on the timeline.
 DATA_KEY: dict[str, tuple[str, str]] = {
@@ -263,6 +274,11 @@ DATA_KEY: dict[str, tuple[str, str]] = {
     "voluntary": ("自动履行", "Voluntary"),
     "session_at": ("调解时间", "Session"),
     "place": ("地点", "Place"),
+    "terms": ("协议内容", "Terms"),
+    "performance_method": ("履行方式", "Performance"),
+    "performance_deadline": ("履行期限", "Perform by"),
+    "court": ("法院", "Court"),
+    "deemed": ("依期限视为", "Deemed by lapse"),
 }
 # English for the engine's task titles, choices and fields (engine/actions.py), by id.
 TASK_EN: dict[str, str] = {
@@ -364,7 +380,14 @@ class Translator:
     def value(self, key: object) -> str:
         if isinstance(key, bool):
             return ("Yes" if key else "No") if self.en else ("是" if key else "否")
-        return self.pick(CHOICE_VALUE, str(key))
+        code = str(key)
+        if code in CHOICE_VALUE:
+            return self.pick(CHOICE_VALUE, code)
+        # an outcome or an activity named in event data (result_reported, case_closed)
+        named = _pack_names().get(code)
+        if named is not None:
+            return named[1 if self.en else 0]
+        return code
 
     def data_key(self, key: str) -> str:
         return self.pick(DATA_KEY, key)
@@ -377,3 +400,14 @@ class Translator:
 
     def field(self, name: str, label_zh: str) -> str:
         return FIELD_EN.get(name, label_zh) if self.en else label_zh
+
+
+@cache
+def _pack_names() -> dict[str, tuple[str, str]]:
+    """Outcome and activity codes of the rule pack with their 中文 and English names."""
+    from standard_rules.pack import default_pack
+
+    pack = default_pack()
+    names = {code: (a.zh, a.en) for code, a in pack.activities.items()}
+    names.update({code: (o.zh, o.en) for code, o in pack.outcomes.items()})
+    return names

@@ -39,6 +39,7 @@ from api.web.deadlines import (
     today_shanghai,
 )
 from api.web.i18n import LANGS, PROCESS, STATUS, Translator
+from api.web.plain import kind_zh, plain_zh
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
@@ -388,6 +389,7 @@ def _case_page(
         )
     party_list, masked = parties(view, account, t)
     names = engine.pack.activities
+    people = _display_names(svc, {raw.actor for raw in stored if raw.actor})
     timeline = []
     for index, (event, raw) in enumerate(zip(events, stored, strict=True)):
         activity = names.get(event.activity)
@@ -396,7 +398,10 @@ def _case_page(
                 "at": raw.at.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
                 "activity": event.activity,
                 "name": (activity.en if t.en else activity.zh) if activity else event.activity,
-                "who": raw.actor if raw.role != "system" else t("case.system"),
+                # a person by name, never by login; someone unknown here by role only
+                "who": t("case.system")
+                if raw.role == "system"
+                else people.get(raw.actor or "") or t.role(raw.role),
                 "role": t.role(raw.role),
                 "org": raw.org or "",
                 "data": mask(dict(raw.data), account.role),
@@ -437,6 +442,16 @@ def _case_page(
         document_error=document_error,
         document_form={"handler": account.name, **(document_form or {})},
     )
+
+
+def _display_names(svc: Services, logins: set[str]) -> dict[str, str]:
+    """The display names of the people who acted on a case (one look-up per login)."""
+    found: dict[str, str] = {}
+    for login in logins:
+        user = svc.accounts.user(login) if not login.startswith("key:") else None
+        if user is not None and user[0].name != login:
+            found[login] = user[0].name
+    return found
 
 
 def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
@@ -834,6 +849,8 @@ def audit_dashboard(request: Request, account: Me) -> Response:
         stats_error=stats_error,
         fmt=fmt,
         case_url=case_url,
+        plain=lambda text: plain_zh(str(text), t),
+        kind_name=lambda kind: kind_zh(str(kind), t),
     )
 
 
