@@ -119,6 +119,8 @@ def case_url(case_id: str, **params: str) -> str:
 
 
 def home_for(account: Account) -> str:
+    if account.role == "admin":
+        return "/ui/admin"  # an administrator reads no cases: the inbox would be a 403
     return "/ui/audit" if account.role == "auditor" else "/ui/inbox"
 
 
@@ -263,18 +265,55 @@ def inbox(
 
 
 def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
-    """The latest in-app reminders and escalations for the user's organisation."""
+    """The organisation's in-app reminders and escalations: each once (the latest), with the
+    day it was sent, and only while the step it is about still waits."""
     outbox = svc.outbox
     items = outbox.inbox(account.org) + outbox.inbox(f"{account.org}/负责人")
     items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
-    return [
-        {
-            "case_id": i.notification.case_id,
-            "kind": i.notification.kind,
-            "subject": str(i.notification.payload.get("subject", "")),
-        }
-        for i in items[:8]
-    ]
+    shown: list[dict[str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
+    views: dict[str, Any] = {}
+    for item in items[:200]:  # the newest; older ones are long acted on or shown already
+        n = item.notification
+        if n.case_id not in views:
+            try:
+                views[n.case_id] = svc.engine.case(n.case_id)
+            except DomainError:
+                views[n.case_id] = None
+        view = views[n.case_id]
+        task = _notice_task(view, n.payload) if view is not None else None
+        key = (n.case_id, n.kind, task or str(n.payload.get("rule", "")))
+        if key in seen:
+            continue
+        seen.add(key)
+        waiting = view is not None and view.status != "closed"
+        if view is not None and task is not None:
+            waiting = waiting and task in {x.bpmn_id for x in view.tasks}
+        if not waiting:
+            continue  # the step is done: the reminder has served its purpose
+        sent = (item.sent_at or n.due_at).astimezone(_SHANGHAI)
+        shown.append(
+            {
+                "case_id": n.case_id,
+                "kind": n.kind,
+                "subject": str(n.payload.get("subject", "")),
+                "date": sent.strftime("%Y-%m-%d"),
+            }
+        )
+        if len(shown) == 8:
+            break
+    return shown
+
+
+def _notice_task(view: Any, payload: dict[str, Any]) -> str | None:
+    """The step a notice is about: named by a reminder, found by rule for an escalation."""
+    if payload.get("task"):
+        return str(payload["task"])
+    rule = payload.get("rule")
+    for fired in view.facts.get("reminders", []) if rule else []:
+        if fired.get("rule") == rule:
+            return str(fired.get("task"))
+    return None
 
 
 @router.get("/cases")
@@ -598,6 +637,20 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
         return _case_page(request, account, case_id, t, 409, form, (task_id, "", exc.message))
     response = RedirectResponse(case_url(case_id, done="1"), status_code=303)
     return finish(response, request)
+
+
+# -- the administrator ---------------------------------------------------------------------------
+
+
+@router.get("/admin")
+def admin_page(request: Request, account: Me) -> Response:
+    """The administrator's page: who may sign in, with which role and organisation. Cases are
+    not shown (an administrator is no party to them)."""
+    t = translator(request)
+    if account.role != "admin":
+        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
+    users = sorted(services(request).accounts.users(), key=lambda a: (a.org, a.role, a.id))
+    return page(request, "admin.html", account=account, t=t, users=users)
 
 
 # -- a new case ---------------------------------------------------------------------------------

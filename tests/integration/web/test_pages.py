@@ -410,3 +410,60 @@ def test_in_app_reminders_show_in_the_inbox_of_their_organisation(client: TestCl
     assert subject in client.get("/ui/inbox").text
     sign_in(client, "clerk")  # another organisation's reminder is not shown
     assert subject not in client.get("/ui/inbox").text
+
+
+def test_reminders_appear_once_with_their_date_and_go_when_the_step_is_done(
+    client: TestClient,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from api.notify import dispatch
+    from api.notify.channels import channels_from
+    from api.notify.config import load_config
+    from storage.outbox import Notification, Outbox
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine.open_case(
+        process_id="pre_filing_referral",
+        case_id="A-REM",
+        actor=CLERK_A,
+        facts={"consumer": {"name": "王芳", "phone": PHONE}, "claim_amount": 100},
+    )
+    outbox = Outbox(engine.store.engine)
+    now = datetime.now(UTC)
+    subject = "【诉调提醒】A-REM「记录当事人是否同意调解」将于到期"
+    # the 3-day and the 1-day reminder of the same step
+    outbox.enqueue(
+        [
+            Notification(f"test:A-REM:{n}", "A-REM", "reminder", "in_app", "临海市人民法院",
+                         {"subject": subject, "body": subject, "task": "record_consent"},
+                         now - timedelta(hours=n))
+            for n in (1, 2)
+        ]
+    )  # fmt: skip
+    config = load_config(None)
+    dispatch(outbox, channels_from(config), config, now)
+    sign_in(client, "clerk")
+    inbox = client.get("/ui/inbox").text
+    assert inbox.count(subject) == 1
+    day = now.astimezone(UTC).date()
+    assert re.search(rf'<time datetime="{day:%Y-%m}-\d\d">', inbox)
+    task = engine.case("A-REM").tasks[0]
+    engine.complete(case_id="A-REM", task_id=task.task_id, actor=CLERK_A,
+                    payload={"action": "consent"})  # fmt: skip
+    assert subject not in client.get("/ui/inbox").text
+
+
+def test_the_administrator_gets_a_page_not_a_403_loop(client: TestClient) -> None:
+    client.cookies.clear()
+    token = csrf(client.get("/ui/login").text)
+    landed = client.post(
+        "/ui/login", data={"username": "admin", "password": "admin-demo", "csrf_token": token}
+    )
+    assert landed.status_code == 200 and landed.url.path == "/ui/admin"
+    assert "系统管理" in landed.text and "立案庭 王书记员" in landed.text
+    home = client.get("/")
+    assert home.status_code == 200 and home.url.path == "/ui/admin"
+    assert client.get("/ui/inbox").status_code == 403  # still no cases for an administrator
+    sign_in(client, "clerk")
+    assert client.get("/ui/admin").status_code == 403
