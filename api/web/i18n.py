@@ -123,6 +123,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.documents.handler_phone": ("承办人联系电话", "Officer's telephone"),
     "case.documents.hash": ("校验码", "Hash"),
     "audit.pack": ("规则包版本：", "Rule pack: "),
+    "case.print.title": ("消费纠纷诉调对接案件情况表", "Court–mediation handoff: case sheet"),
+    "case.print.stamp": ("打印时间：", "Printed "),
     "admin.title": ("系统管理", "Administration"),
     "nav.admin": ("系统管理", "Administration"),
     "admin.users": ("用户", "Users"),

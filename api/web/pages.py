@@ -480,6 +480,7 @@ def _case_page(
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
         document_form={"handler": account.name, **(document_form or {})},
+        printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
 
 

@@ -200,3 +200,31 @@ def test_each_letter_is_produced_and_downloaded_from_the_pages(site: Site, new_p
     data = produce(page, "支持起诉意见书", court_org="临海市人民法院", handler_phone=PHONE)
     check_pdf(data, "support_statement", "临海市人民法院：",
               "支持起诉单位：临海市消费者权益保护委员会", "服务合同纠纷一案")  # fmt: skip
+
+
+def test_the_case_page_prints_as_one_case_sheet(site: Site, new_page: Any) -> None:
+    page = new_page()
+    sign_in(page, site, "clerk", "clerk-demo")
+    page.goto(site.url("/ui/cases"))
+    page.locator("table a[href^='/ui/cases/']").first.click()
+    page.wait_for_load_state()
+    case_id = page.locator("h1").inner_text().split()[-1]
+    page.emulate_media(media="print")
+    for hidden in ("header.top", "#h-tasks", "form", ".foot"):
+        assert not page.locator(hidden).first.is_visible(), f"{hidden} is printed"
+    assert page.locator(".print-title").is_visible()
+    data = page.pdf(format="A4", print_background=False)
+    text = _flat("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+    assert "案件情况表" in text and _flat(case_id) in text and "时间线与期限" in text
+    for menu_or_form in ("退出", "登记案件", "生成并下载", "现在可以办理", "English"):
+        assert menu_or_form not in text, f"{menu_or_form} printed"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is not None:
+        (ARTIFACTS / "case-print.pdf").write_bytes(data)
+        subprocess.run(  # noqa: S603 (our own file names, no shell)
+            [pdftoppm, "-r", "50", "-png", "-l", "2", str(ARTIFACTS / "case-print.pdf"),
+             str(ARTIFACTS / "case-print")],
+            check=True,
+            timeout=60,
+        )  # fmt: skip

@@ -177,7 +177,7 @@ def test_inbox_on_laptop_and_phone_in_both_languages(site: Site, new_page: Any) 
     overdue = page.locator("tr.overdue")
     if overdue.count():
         assert "已逾期" in overdue.first.inner_text()  # in words, not by colour alone
-    page.get_by_role("link", name="Switch to English").click()
+    page.get_by_role("link", name="切换为英文页面").click()
     assert page.locator("h1").inner_text() == "My tasks"
     assert page.locator("html").get_attribute("lang") == "en"
     page.set_viewport_size(LAPTOP)
