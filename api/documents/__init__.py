@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
+from api.documents.corrections import apply as apply_corrections
 from api.documents.fields import FieldConflict, collect
 from api.documents.template import MissingFields, NotReady, Template, kinds, load_template
 from engine.domain.events import SHANGHAI
@@ -43,13 +45,17 @@ def render(
     fmt: str = "pdf",
     extra: Mapping[str, str] | None = None,
     issued_on: date | None = None,
+    corrected: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The document for the case as it stands; MissingFields names what the case lacks."""
+    """The document for the case as it stands (with its facts' corrections, if any);
+    MissingFields names what the case lacks."""
     from api.documents.pdf import render_pdf
     from api.documents.word import render_docx
 
     template = load_template(kind)
     view = engine.case(case_id)
+    if corrected:
+        view = replace(view, facts=apply_corrections(view.facts, corrected))
     events = engine.events(case_id)
     _check_stage(template, view.process_id, {e.activity for e in events})
     day = issued_on or engine.clock.now().astimezone(SHANGHAI).date()
@@ -70,12 +76,13 @@ def produce(
     fmt: str = "pdf",
     extra: Mapping[str, str] | None = None,
     created_by: str | None = None,
+    corrected: Mapping[str, str] | None = None,
 ) -> tuple[DocumentRecord, bytes]:
     """Render the document and keep it with the case (hashed); returns the record and bytes.
 
     The same letter produced twice (same bytes: rendering is reproducible) is kept once: the
     record already kept is returned, so a double click or a retry adds no second copy."""
-    content = render(engine, case_id, kind, fmt, extra)
+    content = render(engine, case_id, kind, fmt, extra, corrected=corrected)
     digest = hashlib.sha256(content).hexdigest()
     for kept in store.list(case_id):
         if (kept.kind, kept.format, kept.sha256) == (kind, fmt, digest):

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from api.http.deps import Services
 from api.http.middleware import LimitBody
 from api.web import session
+from api.web.case_extras import MAX_BYTES as UPLOAD_MAX_BYTES
 from api.web.pages import home_for, page, router, translator
 
 STATIC = Path(__file__).parent / "static"
@@ -80,8 +81,25 @@ class WebFront:
         await self.app(scope, receive, send)
 
 
+class UploadsApart:
+    """ASGI: the attachment upload form to its own body limit, every other page to the usual."""
+
+    def __init__(self, pages: Any, uploads: Any) -> None:
+        self.pages, self.uploads = pages, uploads
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path: str = scope.get("path", "")
+        target = self.uploads if path.endswith("/attachments") else self.pages
+        await target(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Serve the pages from `app` (called once by api.app.create_app)."""
     services: Services = app.state.services
     web = build(services)
-    app.add_middleware(WebFront, web=LimitBody(web, max_bytes=services.settings.max_body_bytes))
+    limit = services.settings.max_body_bytes
+    pages = LimitBody(web, max_bytes=limit)
+    # An attached file may be a scanned complaint of several MB: that one form gets room for
+    # it (case_extras checks the file's own limit and says so next to the form).
+    uploads = LimitBody(web, max_bytes=max(limit, UPLOAD_MAX_BYTES + 256 * 1024))
+    app.add_middleware(WebFront, web=UploadsApart(pages, uploads))

@@ -123,6 +123,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.documents.handler_phone": ("承办人联系电话", "Officer's telephone"),
     "case.documents.hash": ("校验码", "Hash"),
     "audit.pack": ("规则包版本：", "Rule pack: "),
+    "case.attachments": ("案件材料", "Files"),
+    "case.attachments.none": ("尚未上传材料。", "No file attached yet."),
+    "case.attachments.kind": ("材料类别", "Kind"),
+    "case.attachments.file": (
+        "文件（PDF、JPEG或PNG，不超过10MB）",
+        "File (PDF, JPEG or PNG, up to 10 MB)",
+    ),
+    "case.attachments.upload": ("上传", "Upload"),
+    "case.facts": ("更正案件信息", "Correct the case's facts"),
+    "case.facts.hint": (
+        "每次更正都记入时间线（更正人、时间、原值与新值）；依赖某项信息的步骤完成后，该项不能再更正。",
+        "Each correction is on the timeline (who, when, old and new); a fact is settled once "
+        "the step relying on it is done.",
+    ),
+    "case.facts.save": ("保存更正", "Save corrections"),
+    "case.corrected": ("更正案件信息", "Case facts corrected"),
     "case.print.title": ("消费纠纷诉调对接案件情况表", "Court–mediation handoff: case sheet"),
     "case.print.stamp": ("打印时间：", "Printed "),
     "admin.title": ("系统管理", "Administration"),

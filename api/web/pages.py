@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from api.documents import FieldConflict, MissingFields, NotReady
 from api.documents import kept as kept_letter
 from api.documents import produce as produce_letter
 from api.documents import timeline as documents_timeline
+from api.documents.corrections import apply as apply_corrections
 from api.documents.fields import LABELS
 from api.documents.fonts import FontMissing
 from api.documents.template import kinds as document_kinds
@@ -32,7 +34,7 @@ from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibilit
 from api.http.masking import mask
 from api.http.views import visible_case
 from api.security import verify_password
-from api.web import diagram
+from api.web import case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
     to_events,
@@ -371,12 +373,18 @@ def _case_page(
     notice: str = "",
     document_error: str = "",
     document_form: dict[str, str] | None = None,
+    attachment_error: str = "",
+    fact_errors: dict[str, str] | None = None,
+    fact_values: dict[str, str] | None = None,
 ) -> Response:
     svc = services(request)
     try:
         view = visible_case(svc, account, case_id)
     except ApiError:
         return page(request, "error.html", 404, account, t=t, message=t("error.404"))
+    # the facts as corrected on this page (each correction is on the timeline)
+    corrected = case_extras.case_files(request).corrected(case_id)
+    view = replace(view, facts=apply_corrections(view.facts, corrected))
     engine = svc.engine
     stored = engine.events(case_id)
     events = to_events(stored)
@@ -447,6 +455,10 @@ def _case_page(
                 "deadlines": deadlines.get(index, []),
             }
         )
+    edits = case_extras.correction_items(request, case_id, account, people_all(svc), t)
+    if edits:  # corrections take their place in time among the events
+        stamped = [(raw.at, item) for raw, item in zip(stored, timeline, strict=True)]
+        timeline = [item for _, item in sorted(stamped + edits, key=lambda pair: pair[0])]
     outcome = None
     if view.outcome:
         found = engine.pack.outcomes.get(view.outcome) if hasattr(engine.pack, "outcomes") else None
@@ -480,8 +492,21 @@ def _case_page(
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
         document_form={"handler": account.name, **(document_form or {})},
+        attachments=case_extras.attachments_for_page(request, case_id),
+        attachment_kinds=case_extras.KINDS if account.role in CASE_WRITERS else {},
+        attachment_error=attachment_error,
+        fact_form=case_extras.correction_form(view.facts, seen)
+        if account.role in ("court_clerk", "mediator") and view.status != "closed"
+        else [],
+        fact_errors=fact_errors or {},
+        fact_values=fact_values or {},
         printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
+
+
+def people_all(svc: Services) -> dict[str, str]:
+    """Every user's display name by login (a few hundred people at most)."""
+    return {a.id: a.name for a in svc.accounts.users()}
 
 
 def _display_names(svc: Services, logins: set[str]) -> dict[str, str]:
@@ -540,6 +565,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
             fmt,
             extra,
             created_by=account.id,
+            corrected=case_extras.case_files(request).corrected(case_id),
         )
     except MissingFields as exc:
         # in words a clerk reads, naming what to fill in, without the field codes
@@ -945,3 +971,8 @@ def stats_xlsx(request: Request, account: Me) -> Response:
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="suitiao-statistics-{stamp}.xlsx"'},
     )
+
+
+# -- attachments and corrections of facts (api/web/case_extras.py) ------------------------------
+
+case_extras.register(router, _case_page, translator, page)

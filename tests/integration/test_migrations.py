@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 import storage.accounts
+import storage.attachments
 import storage.documents
 import storage.idempotency
 import storage.outbox
@@ -28,7 +29,7 @@ def test_empty_database_migrates_to_the_declared_schema(tmp_path: Path) -> None:
     assert diff == [], diff
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == (
-            "0005_case_due_index"
+            "0008_attachments"
         )
 
 

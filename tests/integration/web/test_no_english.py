@@ -24,7 +24,8 @@ from engine.services import SystemClock
 
 USERS = ("clerk", "judge", "mediator", "auditor", "admin")
 # Proper names and units a Chinese page may show as they are.
-ALLOWED = frozenset({"PDF", "Word", "Excel", "English", "DB33", "T", "BPMN"})
+ALLOWED = frozenset({"PDF", "Word", "Excel", "JPEG", "PNG", "English", "DB33", "T", "BPMN"})
+UNITS = frozenset({"KB", "MB"})
 RULE_ID = re.compile(r"\b[RT]\d{2}\b")  # a rule of the pack, cited like an article
 CASE_NUMBER = re.compile(r"[A-Z]{2}-TS-\d{4}-\d{4}")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -63,7 +64,7 @@ def english_words(html: str) -> tuple[list[str], list[str]]:
     parser = _Text()
     parser.feed(html)
     text = RULE_ID.sub(" ", CASE_NUMBER.sub(" ", " ".join(parser.parts)))
-    words = [w for w in WORD.findall(text) if w not in ALLOWED]
+    words = [w for w in WORD.findall(text) if w not in ALLOWED | UNITS]
     return words, parser.links
 
 
