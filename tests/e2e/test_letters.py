@@ -228,3 +228,55 @@ def test_the_case_page_prints_as_one_case_sheet(site: Site, new_page: Any) -> No
             check=True,
             timeout=60,
         )  # fmt: skip
+
+
+def test_a_clerk_corrects_a_case_and_attaches_a_file(
+    site: Site, new_page: Any, tmp_path: Path
+) -> None:
+    page = new_page()
+    sign_in(page, site, "clerk", "clerk-demo")
+    case_id = "(2026)浙1082民诉前调9104号"
+    page.goto(site.url("/ui/new"))
+    page.locator("#field-case_id").fill(case_id)
+    page.locator("#field-consumer").fill("王芳")
+    page.locator("#field-business").fill("临海某健身俱乐部")
+    page.get_by_role("button", name="登记").click()
+    page.wait_for_url("**" + quote(case_id, safe="") + "*")
+
+    # correct a fact: the edit shows on the timeline with who made it
+    facts = page.locator("#facts form")
+    facts.locator("[name='consumer.id_number']").fill("12")
+    facts.get_by_role("button", name="保存更正").click()
+    page.wait_for_load_state()
+    assert "公民身份号码须为18位" in page.locator("#fact-consumer-id_number-error").inner_text()
+    facts = page.locator("#facts form")
+    facts.locator("[name='consumer.id_number']").fill("332601199001011234")
+    facts.locator("[name='cause']").fill("服务合同纠纷")
+    facts.get_by_role("button", name="保存更正").click()
+    page.wait_for_load_state()
+    timeline = page.locator(".timeline").inner_text()
+    assert "更正案件信息" in timeline and "立案庭 王书记员" in timeline
+    assert "332601199001011234" in timeline and "服务合同纠纷" in timeline
+    assert "服务合同纠纷" in page.locator(".facts").inner_text()
+
+    # attach a scanned complaint and download it again
+    scan = tmp_path / "起诉状.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    form = page.locator("#attachment-form")
+    form.get_by_label("材料类别").select_option(label="起诉状（扫描件）")
+    form.locator("input[type=file]").set_input_files(str(scan))
+    form.get_by_role("button", name="上传").click()
+    page.wait_for_load_state()
+    link = page.locator("#attachments a", has_text="起诉状.pdf")
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    assert path is not None and Path(path).read_bytes() == scan.read_bytes()
+    # a page pretending to be a PDF is refused next to the form
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("<html>not a scan</html>")
+    form = page.locator("#attachment-form")
+    form.locator("input[type=file]").set_input_files(str(fake))
+    form.get_by_role("button", name="上传").click()
+    page.wait_for_load_state()
+    assert "只能上传PDF、JPEG或PNG文件" in page.locator("#attachment-error").inner_text()
