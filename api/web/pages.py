@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -871,8 +871,54 @@ def _audit(svc: Services, account: Account) -> tuple[Any, dict[str, list[Any]], 
     return result, group_cases(events), now
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """The auditor's period (by due date of a finding, by event day of a figure) and
+    organisation; errors name the field in Chinese and leave that bound out."""
+
+    org: str = ""
+    start: date | None = None
+    end: date | None = None
+    errors: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, org: str, start: str, end: str) -> AuditFilter:
+        days: dict[str, date | None] = {"start": None, "end": None}
+        errors = []
+        for key, raw, label in (("start", start, "起始日期"), ("end", end, "截止日期")):
+            if raw:
+                try:
+                    days[key] = date.fromisoformat(raw)
+                except ValueError:
+                    errors.append((key, f"{label}须为日期（年-月-日）"))
+        lo, hi = days["start"], days["end"]
+        if lo and hi and lo > hi:
+            errors.append(("end", "截止日期不能早于起始日期"))
+            hi = None
+        return cls(org.strip(), lo, hi, tuple(errors))
+
+    def keeps(self, finding: Any) -> bool:
+        if self.org and finding.org != self.org:
+            return False
+        day = finding.due or (date.fromisoformat(finding.at[:10]) if finding.at else None)
+        if day is None:
+            return not (self.start or self.end)
+        return not ((self.start and day < self.start) or (self.end and day > self.end))
+
+    def query(self) -> str:
+        params = {"org": self.org, "start": self.start or "", "end": self.end or ""}
+        kept = {k: str(v) for k, v in params.items() if v}
+        return f"?{urlencode(kept)}" if kept else ""
+
+
+def _filtered(result: Any, chosen: AuditFilter) -> Any:
+    return replace(result, findings=[f for f in result.findings if chosen.keeps(f)])
+
+
 @router.get("/audit")
-def audit_dashboard(request: Request, account: Me) -> Response:
+def audit_dashboard(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -880,7 +926,10 @@ def audit_dashboard(request: Request, account: Me) -> Response:
     from api.reports.charts import PALETTE, bar_chart
 
     svc = services(request)
-    result, cases, now = _audit(svc, account)
+    chosen = AuditFilter.parse(org, start, end)
+    everything, cases, now = _audit(svc, account)
+    orgs = sorted({f.org for f in everything.findings if f.org})
+    result = _filtered(everything, chosen)
     pack = svc.engine.pack
     rule_bars = by_rule(result)
     org_bars = by_org(result)
@@ -895,7 +944,13 @@ def audit_dashboard(request: Request, account: Me) -> Response:
         from api.reports.stats_docs import fmt
         from standard_rules.statistics import compute_statistics
 
-        stats = compute_statistics(cases.values(), result.findings, ("org",))
+        stats = compute_statistics(
+            cases.values(), result.findings, ("org",), chosen.start, chosen.end
+        )
+        orgs = sorted(set(orgs) | {r.key[0] for r in stats.rows if r.key})
+        if chosen.org:  # the chosen organisation's figures only, and they are the total
+            rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
+            stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
         for i, key in enumerate(("pre_filing_resolved", "confirmed", "voluntary_rate")):
             metric = next(m for m in stats.metrics if m.key == key)
             bars = [
@@ -929,6 +984,8 @@ def audit_dashboard(request: Request, account: Me) -> Response:
         stats_error=stats_error,
         fmt=fmt,
         case_url=case_url,
+        chosen=chosen,
+        orgs=orgs,
         plain=lambda text: plain_zh(str(text), t),
         kind_name=lambda kind: kind_zh(str(kind), t),
     )
@@ -938,7 +995,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/audit/report.xlsx")
-def audit_xlsx(request: Request, account: Me) -> Response:
+def audit_xlsx(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -946,6 +1005,7 @@ def audit_xlsx(request: Request, account: Me) -> Response:
 
     svc = services(request)
     result, _cases, now = _audit(svc, account)
+    result = _filtered(result, AuditFilter.parse(org, start, end))
     stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
     return Response(
         to_xlsx(result, svc.engine.pack),
@@ -955,7 +1015,9 @@ def audit_xlsx(request: Request, account: Me) -> Response:
 
 
 @router.get("/audit/statistics.xlsx")
-def stats_xlsx(request: Request, account: Me) -> Response:
+def stats_xlsx(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -963,8 +1025,13 @@ def stats_xlsx(request: Request, account: Me) -> Response:
     from standard_rules.statistics import compute_statistics
 
     svc = services(request)
+    chosen = AuditFilter.parse(org, start, end)
     result, cases, now = _audit(svc, account)
-    stats = compute_statistics(cases.values(), result.findings, ("org",))
+    result = _filtered(result, chosen)
+    stats = compute_statistics(cases.values(), result.findings, ("org",), chosen.start, chosen.end)
+    if chosen.org:
+        rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
+        stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
     stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
     return Response(
         to_xlsx(stats),

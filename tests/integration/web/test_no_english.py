@@ -145,3 +145,44 @@ def test_codes_in_findings_and_definitions_read_in_chinese() -> None:
     assert words == [], text
     assert "30日" in text and "3个工作日" in text and "国务院办公厅2026年" in text
     assert kind_zh("late", Translator("zh")) == "逾期办理"
+
+
+def _sign_in(client: TestClient, user: str) -> None:
+    client.cookies.clear()
+    login = client.get("/ui/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert token is not None
+    client.post(
+        "/ui/login",
+        data={"username": user, "password": f"{user}-demo", "csrf_token": token.group(1)},
+    )
+
+
+def _finding_orgs(html: str) -> set[str]:
+    rows = html.split('id="h-findings"')[1]
+    return set(re.findall(r'data-label="机构">([^<]*)</td>', rows))
+
+
+def test_the_auditor_filters_the_dashboard_by_organisation_and_period(
+    client: TestClient,
+) -> None:
+    _sign_in(client, "auditor")
+    everything = client.get("/ui/audit").text
+    orgs = _finding_orgs(everything)
+    assert orgs, "the demo has findings"
+    one = sorted(orgs)[0]
+    only = client.get("/ui/audit", params={"org": one}).text
+    assert _finding_orgs(only) == {one}
+    select = everything.split('id="a-org"')[1].split("</select>")[0]
+    options = set(re.findall(r'<option value="([^"]+)"', select))
+    assert one in options and len(options) >= 2, options
+    other = sorted(options - {one})[0]
+    assert one not in _finding_orgs(client.get("/ui/audit", params={"org": other}).text)
+    assert 'href="/ui/audit/report.xlsx?org=' in only
+    future = client.get("/ui/audit", params={"start": "2099-01-01"}).text
+    assert "没有发现问题" in future.split('id="h-findings"')[1]
+    wrong = client.get("/ui/audit", params={"start": "2026-13-01", "end": "x"})
+    assert wrong.status_code == 200
+    assert "起始日期须为日期（年-月-日）" in wrong.text and "截止日期须为日期" in wrong.text
+    workbook = client.get("/ui/audit/report.xlsx", params={"org": one})
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
