@@ -55,14 +55,17 @@ from api.web.session import (
     set_session,
 )
 from api.web.views import (
+    context_for,
     due_filter,
     inbox_rows,
     matches,
+    missing_for_letters,
     parties,
     parties_line,
     payload_from_form,
     task_forms,
 )
+from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
@@ -647,6 +650,23 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
         )
     version = form.get("version", "")
     payload = payload_from_form(task.bpmn_id, action, form)
+    needed = missing_for_letters(task.bpmn_id, action, payload)
+    if needed is not None:
+        # the engine's own checks first, so its errors (a bad amount) are named before this one
+        try:
+            spec = FORMS[task.bpmn_id]
+            seen = frozenset(e.activity for e in svc.engine.events(case_id))
+            validate(spec.choice(action), payload, context_for(view, seen, today_shanghai(), task))
+        except InvalidTaskData as exc:
+            return _case_page(
+                request, account, case_id, t, 422, form, (task_id, exc.field or "", exc.message)
+            )
+        label = next(
+            (f.label_zh for c in FORMS[task.bpmn_id].choices for f in c.fields if f.name == needed),
+            needed,
+        )
+        message = f"请填写{label}（后续文书须载明）"
+        return _case_page(request, account, case_id, t, 422, form, (task_id, needed, message))
     try:
         with svc.steps:
             svc.engine.complete(
