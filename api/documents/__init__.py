@@ -10,12 +10,15 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from api.documents.corrections import apply as apply_corrections
 from api.documents.fields import FieldConflict, collect
 from api.documents.template import MissingFields, NotReady, Template, kinds, load_template
 from engine.domain.events import SHANGHAI
 from engine.services import Engine
+from storage.attachments import CaseFiles
 from storage.documents import DocumentRecord, DocumentStore
 
 __all__ = [
@@ -54,6 +57,8 @@ def render(
 
     template = load_template(kind)
     view = engine.case(case_id)
+    if corrected is None:
+        corrected = _corrections(engine, case_id)
     if corrected:
         view = replace(view, facts=apply_corrections(view.facts, corrected))
     events = engine.events(case_id)
@@ -66,6 +71,21 @@ def render(
     if fmt == "docx":
         return render_docx(template.title, blocks, subject=case_id)
     raise ValueError(f"format {fmt!r} is not pdf or docx")
+
+
+_FILES: WeakKeyDictionary[Any, CaseFiles] = WeakKeyDictionary()
+
+
+def _corrections(engine: Engine, case_id: str) -> dict[str, str]:
+    """The case's fact corrections, kept in the case database (every caller sees them: the
+    pages, the HTTP API and the command line)."""
+    sql = getattr(engine.store, "engine", None)
+    if sql is None:
+        return {}
+    files = _FILES.get(sql)
+    if files is None:
+        files = _FILES[sql] = CaseFiles(sql)
+    return files.corrected(case_id)
 
 
 def produce(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docx import Document
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -122,10 +124,12 @@ def test_a_correction_is_on_the_timeline_and_in_the_letters(client: TestClient) 
     assert "（空） → 33260119900101123X" in timeline
     engine = client.app.state.engine  # type: ignore[attr-defined]
     assert "id_number" not in engine.case("F-2").facts["consumer"]  # the record is untouched
+    # the letters read the corrected facts, whoever asks for them (pages, API, command line)
     letter = render(engine, "F-2", "assignment_letter", "docx",
-                    {"handler": "王书记员", "handler_phone": "0576-85000000"},
-                    corrected=files.corrected("F-2"))  # fmt: skip
-    assert b"word/document.xml" in letter
+                    {"handler": "王书记员", "handler_phone": "0576-85000000"})  # fmt: skip
+    text = "".join(p.text for p in Document(io.BytesIO(letter)).paragraphs)
+    assert "公民身份号码：33260119900101123X。" in text and "91331082MA2ABCDE1X" in text
+    assert files.corrected("F-2")["materials"] == "起诉状1份"
     sign_in(client, "auditor")  # auditors see the correction masked
     assert "33260119900101123X" not in client.get("/ui/cases/F-2").text
 
