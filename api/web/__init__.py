@@ -46,7 +46,11 @@ def build(services: Services) -> FastAPI:
     async def sign_in(request: Request, exc: Exception) -> Response:
         expired = isinstance(exc, session.SignInRequired) and exc.expired
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        posted = request.method == "POST"
+        if posted:  # back to the page the form was on, where the browser kept what was typed
+            target = form_page(request.url.path, request.headers.get("referer", ""))
         url = f"{PREFIX}/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
+        url += "&kept=1" if expired and posted else ""
         response = RedirectResponse(url, status_code=303)
         session.clear_session(response, request)
         return response
@@ -64,6 +68,19 @@ def build(services: Services) -> FastAPI:
         return page(request, "error.html", status, t=t, message=message)
 
     return web
+
+
+def form_page(path: str, referer: str) -> str:
+    """The page a form was posted from: the referring page of this site, else the case page
+    for a case's forms, else the inbox (a GET of the form's own address would be a 405)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(referer)
+    if parts.path.startswith(PREFIX + "/") and not parts.path.startswith(PREFIX + "/login"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if path.startswith(PREFIX + "/cases/"):
+        return "/".join(path.split("/")[:4])
+    return f"{PREFIX}/inbox"
 
 
 class WebFront:

@@ -34,6 +34,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码不正确", "Wrong user name or password"),
     "login.expired": ("登录已过期，请重新登录", "Your session expired; please sign in again"),
+    "login.expired.kept": (
+        "为保护案件信息，15分钟无操作后需重新登录。您刚才填写的内容未提交，已在本浏览器中保留："
+        "登录后回到原页面即可看到，核对后再提交。",
+        "For the cases' safety a session ends after 15 minutes without activity. What you typed "
+        "was not submitted and is kept in this browser: sign in to return to the page, check it "
+        "and submit again.",
+    ),
     "login.demo": (
         "示例账号（仅限演示）：clerk / clerk-demo，mediator / mediator-demo，judge / judge-demo，"
         "auditor / auditor-demo",

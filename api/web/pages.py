@@ -139,14 +139,17 @@ def safe_next(target: str | None) -> str | None:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None, expired: int = 0) -> Response:
+def login_form(
+    request: Request, next: str | None = None, expired: int = 0, kept: int = 0
+) -> Response:
     t = translator(request)
+    error = t("login.expired.kept") if expired and kept else t("login.expired") if expired else ""
     return page(
         request,
         "login.html",
         t=t,
         next=safe_next(next) or "",
-        error=t("login.expired") if expired else "",
+        error=error,
         username="",
     )
 

@@ -280,3 +280,31 @@ def test_a_clerk_corrects_a_case_and_attaches_a_file(
     form.get_by_role("button", name="上传").click()
     page.wait_for_load_state()
     assert "只能上传PDF、JPEG或PNG文件" in page.locator("#attachment-error").inner_text()
+
+
+def test_a_form_typed_while_the_session_expires_is_kept(site: Site, new_page: Any) -> None:
+    page = new_page()
+    sign_in(page, site, "clerk", "clerk-demo")
+    case_id = "(2026)浙1082民诉前调9105号"
+    page.goto(site.url("/ui/new"))
+    page.locator("#field-case_id").fill(case_id)
+    page.locator("#field-consumer").fill("刘洋")
+    page.get_by_role("button", name="登记").click()
+    page.wait_for_url("**" + quote(case_id, safe="") + "*")
+    address = "浙江省临海市古城街道紫阳街8号"
+    page.locator("#facts [name='consumer.address']").fill(address)
+    # the 15 minutes pass: the session token no longer reads
+    session = next(c for c in page.context.cookies() if c["name"] == "suitiao_session")
+    page.context.add_cookies([{**session, "value": "expired"}])
+    page.locator("#facts").get_by_role("button", name="保存更正").click()
+    page.wait_for_url("**/ui/login*")
+    assert "已在本浏览器中保留" in page.locator("[role=alert]").inner_text()
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill("clerk-demo")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**" + quote(case_id, safe="") + "*")
+    assert page.locator("#facts [name='consumer.address']").input_value() == address
+    assert "已恢复" in page.locator("#facts .draft-note").inner_text()
+    page.locator("#facts").get_by_role("button", name="保存更正").click()
+    page.wait_for_load_state()
+    assert address in page.locator(".timeline").inner_text()
