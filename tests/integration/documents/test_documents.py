@@ -350,3 +350,17 @@ def test_case_numbers_take_full_width_brackets() -> None:
     assert case_number("(2026)浙1082民诉前调1号") == "（2026）浙1082民诉前调1号"
     assert case_number("LH-TS-2026-0001") == "LH-TS-2026-0001"
     assert full_name("临海市消保委") == "临海市消费者权益保护委员会"
+
+
+def test_no_page_holds_the_signature_block_alone() -> None:
+    """Letters of every length from one to two pages: wherever the page breaks, the signature
+    block goes with the paragraph before it (without KeepTogether some lengths leave the seal
+    and date alone on the last page)."""
+    from api.documents.pdf import render_pdf
+
+    for n in range(14, 34):
+        blocks = [("body", f"正文第{i}段，内容从略。") for i in range(n)]
+        blocks += [("right", "临海市人民法院"), ("right", "二〇二六年十二月四日")]
+        pages = PdfReader(io.BytesIO(render_pdf("委派调解函", blocks, "X"))).pages
+        last = _flat(re.sub(r"— \d+ —", "", pages[-1].extract_text()))
+        assert "正文第" in last, f"{n} paragraphs: the signature block stands alone"
