@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import subprocess
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,10 @@ def produce(page: Any, title: str, fmt: str = "pdf", **fields: str) -> bytes:
 def picture(data: bytes, kind: str) -> list[Path]:
     """Each page of the PDF as a PNG in artifacts/, for a person to look at."""
     pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        pytest.skip("pdftoppm (poppler-utils) is missing: letters not rendered to PNG")
+    ARTIFACTS.mkdir(exist_ok=True)
+    if pdftoppm is None:  # the letters are still checked; only the pictures are missing
+        warnings.warn("pdftoppm (poppler-utils) is missing: no PNG of the letters", stacklevel=2)
+        return []
     ARTIFACTS.mkdir(exist_ok=True)
     source = ARTIFACTS / f"letter-{kind}.pdf"
     source.write_bytes(data)
@@ -98,7 +101,7 @@ def check_pdf(data: bytes, kind: str, *texts: str) -> str:
         assert _flat(wanted) in text, f"{kind}: {wanted!r} not in the letter"
     assert "。。" not in text and "消保委" not in text.replace("消保委调解室", "")
     pages = picture(data, kind)
-    assert pages, kind
+    assert pages or shutil.which("pdftoppm") is None, kind
     return text
 
 

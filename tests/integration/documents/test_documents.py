@@ -115,7 +115,12 @@ def test_golden_files(played: dict[str, Played], play: str, kind: str) -> None:
         if UPDATE:
             path.write_text(actual, encoding="utf-8")
         assert path.is_file(), f"no golden file {name}: run with SUITIAO_UPDATE_GOLDEN=1"
-        assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+        expected_text = path.read_text(encoding="utf-8")
+        if name.endswith(".pdf.txt"):
+            # where lines wrap depends on the font installed (a serif face, else 文泉驿): the
+            # words and their order are compared, the layout is checked by the other tests
+            actual, expected_text = _flat(actual), _flat(expected_text)
+        assert actual == expected_text, f"{name} differs from the golden file"
 
 
 def _docx_xml(data: bytes) -> str:
@@ -322,8 +327,12 @@ def test_the_signature_block_is_kept_with_the_last_paragraph(
             )
 
 
-def test_the_pdf_is_set_in_a_serif_face_when_one_is_installed() -> None:
+def test_the_pdf_is_set_in_a_serif_face_when_one_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from api.documents.fonts import SEARCHED
+
+    monkeypatch.delenv("SUITIAO_CJK_FONT", raising=False)
 
     serif = [p for p in SEARCHED if "arphic" in str(p)]
     assert serif and SEARCHED.index(serif[0]) == 0, "a serif face comes first"
