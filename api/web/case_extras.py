@@ -95,11 +95,17 @@ def attachments_for_page(request: Request, case_id: str) -> list[dict[str, Any]]
 
 
 def correction_items(
-    request: Request, case_id: str, account: Account, names: dict[str, str], t: Translator
+    request: Request,
+    case_id: str,
+    account: Account,
+    display_names: Callable[[set[str]], dict[str, str]],
+    t: Translator,
 ) -> list[tuple[datetime, dict[str, Any]]]:
     """The timeline entries of the case's corrections, with their time for ordering."""
     items = []
-    for edit in case_files(request).edits(case_id):
+    edits = case_files(request).edits(case_id)
+    names = display_names({e.edited_by for e in edits}) if edits else {}
+    for edit in edits:
         label = CORRECTABLE.get(edit.field, (edit.field, ()))[0]
         old, new = edit.old_value or "（空）", edit.new_value or "（空）"
         if account.role not in ("court_clerk", "judge", "mediator"):

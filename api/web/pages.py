@@ -276,12 +276,13 @@ def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
     """The organisation's in-app reminders and escalations: each once (the latest), with the
     day it was sent, and only while the step it is about still waits."""
     outbox = svc.outbox
-    items = outbox.inbox(account.org) + outbox.inbox(f"{account.org}/负责人")
+    # the newest of each list only: an organisation's outbox grows with its cases
+    items = outbox.inbox(account.org, limit=200) + outbox.inbox(f"{account.org}/负责人", limit=200)
     items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
     shown: list[dict[str, str]] = []
     seen: set[tuple[str, str, str]] = set()
     views: dict[str, Any] = {}
-    for item in items[:200]:  # the newest; older ones are long acted on or shown already
+    for item in items[:200]:
         n = item.notification
         if n.case_id not in views:
             try:
@@ -461,7 +462,9 @@ def _case_page(
                 "deadlines": deadlines.get(index, []),
             }
         )
-    edits = case_extras.correction_items(request, case_id, account, people_all(svc), t)
+    edits = case_extras.correction_items(
+        request, case_id, account, lambda logins: _display_names(svc, logins), t
+    )
     if edits:  # corrections take their place in time among the events
         stamped = [(raw.at, item) for raw, item in zip(stored, timeline, strict=True)]
         timeline = [item for _, item in sorted(stamped + edits, key=lambda pair: pair[0])]
@@ -508,11 +511,6 @@ def _case_page(
         fact_values=fact_values or {},
         printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
-
-
-def people_all(svc: Services) -> dict[str, str]:
-    """Every user's display name by login (a few hundred people at most)."""
-    return {a.id: a.name for a in svc.accounts.users()}
 
 
 def _display_names(svc: Services, logins: set[str]) -> dict[str, str]:
