@@ -94,6 +94,12 @@ def _payload(rng: random.Random, task: TaskView, choice: str, today: str) -> dic
         payload["until"] = (day + timedelta(days=rng.randint(10, 30))).isoformat()
     if choice == "agree":
         payload["amount"] = rng.choice([800, 1299, 2600, 4500, 6800, 12000, 23800])
+        # the terms the 调解协议书 prints; no draw from rng, so the demo's cases stay the same
+        payload.update(
+            terms="经营者退还货款，消费者退回所购商品",
+            performance_method="银行转账至消费者本人账户",
+            performance_deadline=(day + timedelta(days=7)).isoformat(),
+        )
     if choice == "apply":
         payload["joint"] = True
         payload["court"] = rng.choice(COURTS)  # used for complaint agreements (R41)

@@ -20,6 +20,7 @@ QUICK = {
     "timer_sweep": ["--quick"],
     "workers": ["--quick"],
     "api": ["--quick"],
+    "letters": ["--quick"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
     "whatif": ["--events", "200000", "--repeat", "1"],
     "scale": ["--quick", "--requests", "20"],

@@ -182,6 +182,9 @@ def _accept_referral(_form: dict[str, Any], ctx: Context) -> Effect:
     return effect
 
 
+AGREEMENT_TERMS = ("terms", "performance_method", "performance_deadline")
+
+
 def _agree(form: dict[str, Any], ctx: Context) -> Effect:
     effective = form.get("effective_on", ctx.today.isoformat())
     # An agreement cannot take effect before the mediation that produced it began (received
@@ -189,8 +192,10 @@ def _agree(form: dict[str, Any], ctx: Context) -> Effect:
     began = max(str(ctx.data.get(k) or "") for k in ("received_on", "accepted_on"))
     if began and effective < began:
         raise InvalidTaskData(f"协议生效日期不能早于调解开始（{began}）", field="effective_on")
+    # The terms the 调解协议书 prints (what, how, by when) are recorded with the agreement.
+    terms: dict[str, Any] = {k: form[k] for k in AGREEMENT_TERMS if k in form}
     events: list[tuple[str, dict[str, Any]]] = [
-        ("agreement_signed", {"amount": form["amount"], "effective_on": effective})
+        ("agreement_signed", {"amount": form["amount"], "effective_on": effective, **terms})
     ]
     if ctx.mode == "pre_filing":
         events.append(("agreement_filed", {}))  # R32: filed with the court (备案)
@@ -416,6 +421,9 @@ _form(
                 (
                     Field("amount", "协议金额（元）", "amount"),
                     Field("effective_on", "协议生效日期", "date", required=False),
+                    Field("terms", "协议内容", "text", required=False),
+                    Field("performance_method", "履行方式", "text", required=False),
+                    Field("performance_deadline", "履行期限", "date", required=False, future=True),
                 ),
                 available=_not_paused,
             ),

@@ -173,8 +173,8 @@ class Outbox:
         with self.engine.connect() as conn:
             return [_item(r) for r in conn.execute(stmt).all()]
 
-    def inbox(self, recipient: str) -> list[OutboxItem]:
-        """In-app notifications of a person or organisation, newest first."""
+    def inbox(self, recipient: str, limit: int | None = None) -> list[OutboxItem]:
+        """In-app notifications of a person or organisation, newest first (the `limit` newest)."""
         stmt = (
             select(outbox_t)
             .where(
@@ -183,6 +183,7 @@ class Outbox:
                 outbox_t.c.status == "sent",
             )
             .order_by(outbox_t.c.sent_ts.desc())
+            .limit(limit)
         )
         with self.engine.connect() as conn:
             return [_item(r) for r in conn.execute(stmt).all()]

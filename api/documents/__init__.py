@@ -6,19 +6,26 @@ also stores it with the case (storage/documents.py); `timeline` lists what a cas
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
+from typing import Any
+from weakref import WeakKeyDictionary
 
+from api.documents.corrections import apply as apply_corrections
 from api.documents.fields import FieldConflict, collect
 from api.documents.template import MissingFields, NotReady, Template, kinds, load_template
 from engine.domain.events import SHANGHAI
 from engine.services import Engine
+from storage.attachments import CaseFiles
 from storage.documents import DocumentRecord, DocumentStore
 
 __all__ = [
     "FieldConflict",
     "MissingFields",
     "NotReady",
+    "kept",
     "kinds",
     "produce",
     "render",
@@ -41,13 +48,19 @@ def render(
     fmt: str = "pdf",
     extra: Mapping[str, str] | None = None,
     issued_on: date | None = None,
+    corrected: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The document for the case as it stands; MissingFields names what the case lacks."""
+    """The document for the case as it stands (with its facts' corrections, if any);
+    MissingFields names what the case lacks."""
     from api.documents.pdf import render_pdf
     from api.documents.word import render_docx
 
     template = load_template(kind)
     view = engine.case(case_id)
+    if corrected is None:
+        corrected = _corrections(engine, case_id)
+    if corrected:
+        view = replace(view, facts=apply_corrections(view.facts, corrected))
     events = engine.events(case_id)
     _check_stage(template, view.process_id, {e.activity for e in events})
     day = issued_on or engine.clock.now().astimezone(SHANGHAI).date()
@@ -60,6 +73,21 @@ def render(
     raise ValueError(f"format {fmt!r} is not pdf or docx")
 
 
+_FILES: WeakKeyDictionary[Any, CaseFiles] = WeakKeyDictionary()
+
+
+def _corrections(engine: Engine, case_id: str) -> dict[str, str]:
+    """The case's fact corrections, kept in the case database (every caller sees them: the
+    pages, the HTTP API and the command line)."""
+    sql = getattr(engine.store, "engine", None)
+    if sql is None:
+        return {}
+    files = _FILES.get(sql)
+    if files is None:
+        files = _FILES[sql] = CaseFiles(sql)
+    return files.corrected(case_id)
+
+
 def produce(
     engine: Engine,
     store: DocumentStore,
@@ -68,9 +96,17 @@ def produce(
     fmt: str = "pdf",
     extra: Mapping[str, str] | None = None,
     created_by: str | None = None,
+    corrected: Mapping[str, str] | None = None,
 ) -> tuple[DocumentRecord, bytes]:
-    """Render the document and keep it with the case (hashed); returns the record and bytes."""
-    content = render(engine, case_id, kind, fmt, extra)
+    """Render the document and keep it with the case (hashed); returns the record and bytes.
+
+    The same letter produced twice (same bytes: rendering is reproducible) is kept once: the
+    record already kept is returned, so a double click or a retry adds no second copy."""
+    content = render(engine, case_id, kind, fmt, extra, corrected=corrected)
+    digest = hashlib.sha256(content).hexdigest()
+    for kept in store.list(case_id):
+        if (kept.kind, kept.format, kept.sha256) == (kind, fmt, digest):
+            return kept, content
     record = store.add(
         case_id=case_id,
         kind=kind,
@@ -80,6 +116,15 @@ def produce(
         created_by=created_by,
     )
     return record, content
+
+
+def kept(store: DocumentStore, case_id: str, document_id: str) -> tuple[DocumentRecord, bytes]:
+    """A letter kept with this case, to download again; LookupError if the case has none such
+    (an id from another case is not found, not served)."""
+    for record in store.list(case_id):
+        if record.id == document_id:
+            return record, store.content(document_id)
+    raise LookupError(document_id)
 
 
 def timeline(store: DocumentStore, case_id: str) -> list[dict[str, object]]:

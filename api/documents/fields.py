@@ -53,6 +53,16 @@ LABELS: dict[str, str] = {
     "confirmation_court": "司法确认法院",
     "supported_on": "支持起诉日期",
     "issued_on": "文书日期",
+    "cause": "案由",
+    "consumer_id_number": "消费者身份证号码",
+    "business_credit_code": "经营者统一社会信用代码",
+    "business_legal_rep": "经营者法定代表人",
+    "terms": "协议内容",
+    "agreed_on_words": "协议签订日期（落款）",
+    "referral_word": "委派或委托",
+    "confirmation_basis": "司法确认的法律依据",
+    "handler": "承办人",
+    "handler_phone": "承办人联系电话",
 }
 OUTCOMES_ZH = {
     "agreement_signed": "达成调解协议",
@@ -70,7 +80,54 @@ class FieldConflict(ValueError):
 
 
 def chinese_date(day: date) -> str:
+    """A date in running text, as the 诉讼文书样式 write it there: 2026年12月4日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+NUMERALS = "〇一二三四五六七八九"
+
+
+def _small_number(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return NUMERALS[n]
+    return ("" if tens == 1 else NUMERALS[tens]) + "十" + (NUMERALS[ones] if ones else "")
+
+
+def date_in_words(day: date) -> str:
+    """The date under a signature, in Chinese numerals: 二〇二六年十二月四日."""
+    year = "".join(NUMERALS[int(d)] for d in str(day.year))
+    return f"{year}年{_small_number(day.month)}月{_small_number(day.day)}日"
+
+
+def case_number(case_id: str) -> str:
+    """A 案号 as printed: the year in full-width brackets, （2026）浙1082民诉前调1号."""
+    if case_id.startswith(("(", "（", "〔", "[")) and case_id[5:6] in (")", "）", "〕", "]"):
+        return f"（{case_id[1:5]}）{case_id[6:]}"
+    return case_id
+
+
+def full_name(org: str | None) -> str | None:
+    """An organisation's full name: letters never use the short form 消保委."""
+    if org and org.endswith("消保委"):
+        return org[: -len("消保委")] + "消费者权益保护委员会"
+    return org
+
+
+def cause_of(facts: Mapping[str, Any]) -> str | None:
+    """The 案由 (dispute type): recorded as such, or a summary that is only a type (…纠纷)."""
+    cause = facts.get("cause")
+    if cause:
+        return str(cause)
+    summary = str(facts.get("summary") or "").strip().rstrip("。")
+    if summary.endswith("纠纷") and len(summary) <= 20 and "，" not in summary:
+        return summary
+    return None
+
+
+def _clean_text(value: str) -> str:
+    """A value set inside a sentence: no trailing full stop that would print as 。。."""
+    return value.strip().rstrip("。；，、")
 
 
 def yuan(amount: Any) -> str:
@@ -155,19 +212,26 @@ def collect(
     facts = view.facts
     consumer = facts.get("consumer") or {}
     business = facts.get("business") or {}
+    cause = cause_of(facts)
+    summary = facts.get("summary")
     values: dict[str, Any] = {
-        "case_id": view.id,
+        "case_id": case_number(view.id),
         "court_org": view.court_org,
         "mediator_org": view.mediator_org,
         "consumer_name": consumer.get("name"),
         "consumer_phone": consumer.get("phone"),
         "consumer_address": consumer.get("address"),
+        "consumer_id_number": consumer.get("id_number"),
         "business_name": business.get("name"),
         "business_phone": business.get("phone"),
         "business_address": business.get("address"),
-        "summary": facts.get("summary"),
+        "business_credit_code": business.get("credit_code"),
+        "business_legal_rep": business.get("legal_rep"),
+        "cause": cause,
+        # the summary is told only when it says more than the dispute type
+        "summary": _clean_text(str(summary)) if summary and summary != cause else None,
         "materials": facts.get("materials"),
-        "issued_on": chinese_date(issued_on),
+        "issued_on": date_in_words(issued_on),
     }
     if facts.get("claim_amount") is not None:
         values["claim_amount"] = yuan(facts["claim_amount"])
@@ -177,6 +241,7 @@ def collect(
     referred = _last(events, "referred")
     if referred is not None:
         values["referred_on"] = chinese_date(_day(referred))
+        values["referral_word"] = "委托" if referred.data.get("mode") == "post_filing" else "委派"
         values["procedure_zh"] = PROCEDURES_ZH.get(str(referred.data.get("procedure")))
         values["mediator_org"] = values["mediator_org"] or referred.data.get("mediator_org")
         if view.process_id == "pre_filing_referral":
@@ -199,10 +264,17 @@ def collect(
         values["agreement_amount"] = yuan(agreed.data["amount"])
         values["agreement_amount_upper"] = amount_in_words(agreed.data["amount"])
         values["agreed_on"] = chinese_date(_day(agreed))
+        values["agreed_on_words"] = date_in_words(_day(agreed))
         effective = agreed.data.get("effective_on")
         values["effective_on"] = chinese_date(
             date.fromisoformat(effective) if effective else _day(agreed)
         )
+        values["terms"] = agreed.data.get("terms")
+        values["performance_method"] = agreed.data.get("performance_method")
+        deadline = agreed.data.get("performance_deadline")
+        if deadline:
+            values["performance_deadline"] = chinese_date(date.fromisoformat(deadline))
+        values["confirmation_basis"] = _confirmation_basis(referred is not None)
     if (outcome := _last(events, *OUTCOMES_ZH)) is not None:
         values["outcome_zh"] = OUTCOMES_ZH[outcome.activity]
         values["outcome_on"] = chinese_date(_day(outcome))
@@ -210,12 +282,32 @@ def collect(
             values["failure_reason"] = outcome.data.get("reason")
     if (supported := _last(events, "suit_supported")) is not None:
         values["supported_on"] = chinese_date(_day(supported))
+    for org in ("court_org", "mediator_org", "confirmation_court"):
+        values[org] = full_name(values.get(org))
     known = {k: str(v) for k, v in values.items() if v not in (None, "")}
     for key, value in (extra or {}).items():
         if key not in LABELS:
             raise FieldConflict(f"未知字段“{key}”")
         if key in known and known[key] != value:
-            raise FieldConflict(f"{LABELS[key]}（{key}）已由案件记录确定为“{known[key]}”")
+            raise FieldConflict(f"{LABELS[key]}已由案件记录确定为“{known[key]}”")
         if value.strip():
-            known[key] = value.strip()
+            known[key] = _clean_text(value)
+    if "cause" not in known and (cause := cause_of({"summary": known.get("summary")})):
+        known["cause"] = cause  # a summary given by hand that only names the dispute type
+    if known.get("summary") == known.get("cause"):
+        known.pop("summary", None)
     return known
+
+
+def _confirmation_basis(court_invited: bool) -> str:
+    """The law a 司法确认 application cites. A 消保委 is not a 人民调解委员会, so 人民调解法
+    第三十三条 does not fit; a court-invited (特邀) agreement rests on the SPC 特邀调解 rules
+    too (RULES.md R40, R41, R56)."""
+    laws = [
+        "《中华人民共和国民事诉讼法》第二百零五条",
+        "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第三百五十一条",
+    ]
+    if court_invited:
+        laws.append("《最高人民法院关于人民法院特邀调解的规定》第十九条")
+    laws.append("《浙江省实施〈中华人民共和国消费者权益保护法〉办法》第三十四条")
+    return "、".join(laws)

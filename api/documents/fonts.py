@@ -12,11 +12,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# In order of preference. Letters are set in a serif (宋体-style 明体) face like the Word file:
+# Debian's fonts-arphic-uming (AR PL UMing, TrueType, Arphic Public License) is the serif CJK
+# face reportlab can embed; the sans 文泉驿 faces are fallbacks so a letter is still produced.
 SEARCHED = (
+    Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
+    Path("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf"),
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
 )
-INSTALL_HINT = "apt-get install fonts-wqy-microhei, or set SUITIAO_CJK_FONT to a TrueType font"
+INSTALL_HINT = (
+    "apt-get install fonts-arphic-uming (serif) or fonts-wqy-microhei, "
+    "or set SUITIAO_CJK_FONT to a TrueType font"
+)
 
 
 class FontMissing(RuntimeError):

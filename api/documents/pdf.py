@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import paragraph as rl_paragraph
 
 from api.documents.fonts import cjk_font
@@ -45,10 +45,13 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "addressee": ParagraphStyle("addressee", **base, alignment=TA_LEFT),
         "body": ParagraphStyle("body", **base, firstLineIndent=28),
         "item": ParagraphStyle("item", **base, firstLineIndent=28),
-        "heading": ParagraphStyle("heading", **{**base, "fontSize": 15}, spaceBefore=6),
+        "heading": ParagraphStyle("heading", **{**base, "fontSize": 15}, spaceBefore=6,
+                                  keepWithNext=1),  # never a heading alone at a page foot
         "right": ParagraphStyle("right", **base, alignment=TA_RIGHT, rightIndent=28),
         "note": ParagraphStyle("note", **{**base, "fontSize": 12, "leading": 22},
                                firstLineIndent=24),
+        "slip": ParagraphStyle("slip", **{**base, "fontSize": 18, "leading": 30},
+                               alignment=TA_CENTER, spaceAfter=10),
     }  # fmt: skip
 
 
@@ -82,11 +85,33 @@ def render_pdf(title: str, blocks: Sequence[tuple[str, str]], subject: str) -> b
         invariant=True,  # fixed dates and ids: the same case data gives the same bytes
     )
     story: list[Any] = [Paragraph(_escape(title), styles["title"])]
-    previous = "title"
-    for style, text in blocks:
-        if style == "right" and previous != "right":
-            story.append(Spacer(1, 18))  # the signature block stands apart from the text
-        story.append(Paragraph(_escape(text), styles[style]))
-        previous = style
+    for part in _parts(blocks):
+        if part[0][0] == "slip":  # a 回执 is cut off and returned: it starts a page of its own
+            story.append(PageBreak())
+        story += _part(part, styles)
     doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     return buffer.getvalue()
+
+
+def _parts(blocks: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The letter, then each 回执 slip that follows it."""
+    parts: list[list[tuple[str, str]]] = [[]]
+    for block in blocks:
+        if block[0] == "slip" and parts[-1]:
+            parts.append([])
+        parts[-1].append(block)
+    return [p for p in parts if p]
+
+
+def _part(blocks: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> list[Any]:
+    """Paragraphs of one part; the signature block never stands alone on a page: it is kept
+    together with the paragraph before it, as the 诉讼文书样式 require."""
+    flow: list[Any] = [Paragraph(_escape(text), styles[style]) for style, text in blocks]
+    signature = len(blocks)
+    while signature > 0 and blocks[signature - 1][0] == "right":
+        signature -= 1
+    if signature == len(blocks):
+        return flow
+    keep = max(signature - 1, 0)
+    tail = [*flow[keep:signature], Spacer(1, 18), *flow[signature:]]
+    return [*flow[:keep], KeepTogether(tail)]

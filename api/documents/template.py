@@ -19,7 +19,10 @@ from typing import Any
 from api.documents.fields import LABELS
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-STYLES = frozenset({"number", "addressee", "body", "item", "heading", "right", "note"})
+STYLES = frozenset({"number", "addressee", "body", "item", "heading", "right", "note", "slip"})
+# A value that ends a sentence of its own meets the template's full stop: 。。 or ；。 would
+# print; so would an empty pair of book-title marks. Each is set right once filled.
+TIDY = (("。。", "。"), ("；。", "。"), ("，。", "。"), ("、。", "。"), ("《》", ""))
 
 
 class TemplateError(ValueError):
@@ -73,7 +76,14 @@ class Template:
         missing = {n: None for b in printed for n in b.names if not values.get(n)}
         if missing:
             raise MissingFields(self.title, list(missing))
-        return [(b.style, b.text.format_map(values)) for b in printed]
+        return [(b.style, tidy(b.text.format_map(values))) for b in printed]
+
+
+def tidy(text: str) -> str:
+    for wrong, right in TIDY:
+        while wrong in text:
+            text = text.replace(wrong, right)
+    return text
 
 
 def placeholders(text: str) -> list[str]:

@@ -20,9 +20,10 @@ from docx.text.run import Run
 
 TITLE_FONT, BODY_FONT = "宋体", "仿宋"
 FIXED = datetime(2000, 1, 1, tzinfo=UTC)
-SIZES = {"title": 22, "number": 12, "heading": 15, "note": 12}
+SIZES = {"title": 22, "number": 12, "heading": 15, "note": 12, "slip": 18}
 ALIGN = {
     "title": WD_ALIGN_PARAGRAPH.CENTER,
+    "slip": WD_ALIGN_PARAGRAPH.CENTER,
     "number": WD_ALIGN_PARAGRAPH.CENTER,
     "right": WD_ALIGN_PARAGRAPH.RIGHT,
 }
@@ -56,14 +57,22 @@ def render_docx(title: str, blocks: Sequence[tuple[str, str]], subject: str) -> 
     props.title, props.subject, props.author = title, subject, "Suitiao"
     props.created = props.modified = FIXED
     props.last_modified_by, props.revision = "Suitiao", 1
-    for style, text in [("title", title), *blocks]:
+    items = [("title", title), *blocks]
+    for index, (style, text) in enumerate(items):
         paragraph = document.add_paragraph()
+        following = items[index + 1][0] if index + 1 < len(items) else ""
+        # the signature block stays on the page of the paragraph before it; a 回执 starts a page
+        if following == "right" or style == "heading":
+            paragraph.paragraph_format.keep_with_next = True
+        if style == "slip":
+            paragraph.paragraph_format.page_break_before = True
         paragraph.alignment = ALIGN.get(style, WD_ALIGN_PARAGRAPH.LEFT)
         size = SIZES.get(style, 14)
         if style in INDENTED:
             paragraph.paragraph_format.first_line_indent = Pt(size * 2)
         paragraph.paragraph_format.line_spacing = Pt(26 if size <= 14 else size * 1.6)
-        _font(paragraph.add_run(text), TITLE_FONT if style == "title" else BODY_FONT, size)
+        face = TITLE_FONT if style in ("title", "slip") else BODY_FONT
+        _font(paragraph.add_run(text), face, size)
     buffer = io.BytesIO()
     document.save(buffer)
     return _reproducible(buffer.getvalue())

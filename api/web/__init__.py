@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from api.http.deps import Services
 from api.http.middleware import LimitBody
 from api.web import session
+from api.web.case_extras import MAX_BYTES as UPLOAD_MAX_BYTES
 from api.web.pages import home_for, page, router, translator
 
 STATIC = Path(__file__).parent / "static"
@@ -48,7 +49,11 @@ def build(services: Services) -> FastAPI:
     async def sign_in(request: Request, exc: Exception) -> Response:
         expired = isinstance(exc, session.SignInRequired) and exc.expired
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        posted = request.method == "POST"
+        if posted:  # back to the page the form was on, where the browser kept what was typed
+            target = form_page(request.url.path, request.headers.get("referer", ""))
         url = f"{PREFIX}/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
+        url += "&kept=1" if expired and posted else ""
         response = RedirectResponse(url, status_code=303)
         session.clear_session(response, request)
         return response
@@ -68,6 +73,19 @@ def build(services: Services) -> FastAPI:
     return web
 
 
+def form_page(path: str, referer: str) -> str:
+    """The page a form was posted from: the referring page of this site, else the case page
+    for a case's forms, else the inbox (a GET of the form's own address would be a 405)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(referer)
+    if parts.path.startswith(PREFIX + "/") and not parts.path.startswith(PREFIX + "/login"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if path.startswith(PREFIX + "/cases/"):
+        return "/".join(path.split("/")[:4])
+    return f"{PREFIX}/inbox"
+
+
 class WebFront:
     """ASGI: `/` and `/ui/...` to the pages, everything else to the API."""
 
@@ -83,8 +101,25 @@ class WebFront:
         await self.app(scope, receive, send)
 
 
+class UploadsApart:
+    """ASGI: the attachment upload form to its own body limit, every other page to the usual."""
+
+    def __init__(self, pages: Any, uploads: Any) -> None:
+        self.pages, self.uploads = pages, uploads
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path: str = scope.get("path", "")
+        target = self.uploads if path.endswith("/attachments") else self.pages
+        await target(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Serve the pages from `app` (called once by api.app.create_app)."""
     services: Services = app.state.services
     web = build(services)
-    app.add_middleware(WebFront, web=LimitBody(web, max_bytes=services.settings.max_body_bytes))
+    limit = services.settings.max_body_bytes
+    pages = LimitBody(web, max_bytes=limit)
+    # An attached file may be a scanned complaint of several MB: that one form gets room for
+    # it (case_extras checks the file's own limit and says so next to the form).
+    uploads = LimitBody(web, max_bytes=max(limit, UPLOAD_MAX_BYTES + 256 * 1024))
+    app.add_middleware(WebFront, web=UploadsApart(pages, uploads))

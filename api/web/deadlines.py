@@ -9,6 +9,7 @@ with standard_rules.deadlines.reckon, as the audit does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -123,12 +124,40 @@ def to_events(events: Sequence[CaseEvent]) -> list[Event]:
 class Deadline:
     rule: str
     title: str
-    period: str  # cal(30) / wd(3)
+    period: str  # 30日 / 3个工作日
     due: date | None
     state: str  # met | late | cancelled | paused | open_ended | open | overdue | closed
     status_text: str
     explanation: str
     unit: Unit
+
+
+CALENDAR_ZH = (
+    (re.compile(r"cn-(\d{4}) \(State Council schedule\)"), r"国务院办公厅\1年部分节假日安排"),
+    (
+        re.compile(r"cn-(\d{4}) \(provisional: statutory holidays only\)"),
+        r"\1年仅按法定节假日计算（当年放假安排尚未载入）",
+    ),
+)
+
+
+def calendar_names_zh(text: str) -> str:
+    """The calendar an explanation cites, named in Chinese (the rule pack names it by code)."""
+    for pattern, name in CALENDAR_ZH:
+        text = pattern.sub(name, text)
+    return text
+
+
+def period_text(period: Period, t: Translator) -> str:
+    """A period as a reader says it: 30日 / 3个工作日 (not the pack's cal(30) / wd(3))."""
+    if period.days is not None:
+        working = period.unit is Unit.WORKING
+        if t.en:
+            return f"{period.days} {'working ' if working else ''}days"
+        return f"{period.days}{'个工作日' if working else '日'}"
+    if period.months is not None:
+        return f"{period.months} months" if t.en else f"{period.months}个月"
+    return f"{period.years} years" if t.en else f"{period.years}年"
 
 
 def explain(
@@ -143,7 +172,7 @@ def explain(
     if period.days is None:
         return ""
     base = calendar.due(start, period.days, period.unit)
-    text = base.explain_en() if t.en else base.explain_zh()
+    text = base.explain_en() if t.en else calendar_names_zh(base.explain_zh())
     if pause_days:
         text += (
             f"; {pause_days} days of appraisal pause not counted"
@@ -202,7 +231,7 @@ def timeline_deadlines(
                     Deadline(
                         rule=rule.id,
                         title=title,
-                        period=period.describe(),
+                        period=period_text(period, t),
                         due=due,
                         state=state,
                         status_text=status,

@@ -7,6 +7,8 @@ translation below where there is one and the Chinese otherwise.
 
 from __future__ import annotations
 
+from functools import cache
+
 LANGS = ("zh", "en")
 DEFAULT = "zh"
 
@@ -20,7 +22,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.audit": ("审计与统计", "Audit & statistics"),
     "nav.signout": ("退出", "Sign out"),
     "lang.switch": ("English", "中文"),
-    "lang.switch.label": ("Switch to English", "切换为中文"),
+    "lang.switch.label": ("切换为英文页面", "切换为中文"),
     "footer": (
         "依据 DB33/T 2561-2022《消费纠纷诉调对接服务规范》；期限按国务院放假安排计算。",
         "Per DB33/T 2561-2022; deadlines follow the State Council's holiday schedule.",
@@ -32,6 +34,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码不正确", "Wrong user name or password"),
     "login.expired": ("登录已过期，请重新登录", "Your session expired; please sign in again"),
+    "login.expired.kept": (
+        "为保护案件信息，15分钟无操作后需重新登录。您刚才填写的内容未提交，已在本浏览器中保留："
+        "登录后回到原页面即可看到，核对后再提交。",
+        "For the cases' safety a session ends after 15 minutes without activity. What you typed "
+        "was not submitted and is kept in this browser: sign in to return to the page, check it "
+        "and submit again.",
+    ),
     "login.demo": (
         "示例账号（仅限演示）：clerk / clerk-demo，mediator / mediator-demo，judge / judge-demo，"
         "auditor / auditor-demo",
@@ -120,6 +129,48 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.documents.kind": ("文书种类", "Document"),
     "case.documents.format": ("格式", "Format"),
     "case.documents.materials": ("移送材料（案件数据中没有时填写）", "Materials handed over"),
+    "case.documents.cause": ("案由（案件数据中没有时填写）", "Cause of action"),
+    "case.documents.court_org": ("受文法院（案件数据中没有时填写）", "Court addressed"),
+    "case.documents.handler": ("承办人", "Officer in charge"),
+    "case.documents.handler_phone": ("承办人联系电话", "Officer's telephone"),
+    "case.documents.hash": ("校验码", "Hash"),
+    "audit.pack": ("规则包版本：", "Rule pack: "),
+    "audit.filter": ("期间与机构", "Period and organisation"),
+    "audit.start": ("起始日期", "From"),
+    "audit.end": ("截止日期", "To"),
+    "audit.apply": ("筛选", "Apply"),
+    "audit.clear": ("清除筛选", "Clear"),
+    "case.attachments": ("案件材料", "Files"),
+    "case.attachments.none": ("尚未上传材料。", "No file attached yet."),
+    "case.attachments.kind": ("材料类别", "Kind"),
+    "case.attachments.file": (
+        "文件（PDF、JPEG或PNG，不超过10MB）",
+        "File (PDF, JPEG or PNG, up to 10 MB)",
+    ),
+    "case.attachments.upload": ("上传", "Upload"),
+    "case.facts": ("更正案件信息", "Correct the case's facts"),
+    "case.facts.hint": (
+        "每次更正都记入时间线（更正人、时间、原值与新值）；依赖某项信息的步骤完成后，该项不能再更正。",
+        "Each correction is on the timeline (who, when, old and new); a fact is settled once "
+        "the step relying on it is done.",
+    ),
+    "case.facts.save": ("保存更正", "Save corrections"),
+    "case.corrected": ("更正案件信息", "Case facts corrected"),
+    "case.print.title": ("消费纠纷诉调对接案件情况表", "Court–mediation handoff: case sheet"),
+    "case.print.stamp": ("打印时间：", "Printed "),
+    "admin.title": ("系统管理", "Administration"),
+    "nav.admin": ("系统管理", "Administration"),
+    "admin.users": ("用户", "Users"),
+    "admin.name": ("姓名", "Name"),
+    "admin.login": ("用户名", "Login"),
+    "admin.role": ("角色", "Role"),
+    "admin.org": ("机构", "Organisation"),
+    "admin.active": ("可登录", "Active"),
+    "admin.hint": ("新增用户、重置密码请在服务器上使用命令 ", "Add users or reset passwords with "),
+    "admin.hint2": (
+        "（见使用说明）。管理员不查看案件。",
+        " on the server. Administrators see no cases.",
+    ),
     "case.documents.produce": ("生成并下载", "Produce and download"),
     "case.deadlines": ("期限", "Deadlines"),
     "case.submit": ("提交", "Submit"),
@@ -147,6 +198,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "new.claim": ("请求金额（元）", "Claim (yuan)"),
     "new.channel": ("收件渠道", "Channel"),
     "new.summary": ("纠纷概要", "Summary"),
+    "new.cause": ("案由", "Cause of action"),
+    "new.id_number": ("消费者公民身份号码", "Consumer's ID number"),
+    "new.address": ("消费者住所", "Consumer's address"),
+    "new.credit_code": ("经营者统一社会信用代码", "Business credit code"),
+    "new.legal_rep": ("经营者法定代表人", "Business legal representative"),
+    "new.business_address": ("经营者住所", "Business address"),
+    "new.business_phone": ("经营者联系电话", "Business phone"),
+    "case.address": ("住所", "Address"),
+    "case.credit_code": ("统一社会信用代码", "Credit code"),
+    "case.legal_rep": ("法定代表人", "Legal representative"),
+    "case.cause": ("案由", "Cause of action"),
     "new.submit": ("登记", "Register"),
     "channel.offline": ("线下", "Offline"),
     "channel.online": ("线上", "Online"),
@@ -227,12 +289,20 @@ CHOICE_VALUE: dict[str, tuple[str, str]] = {
     "consumer": ("消费者", "Consumer"),
     "business": ("经营者", "Business"),
     "both": ("双方", "Both"),
+    "none": ("未表态", "No answer"),
     "offline": ("线下", "Offline"),
     "online": ("线上", "Online"),
     "pre_filing": ("委派（立案前）", "Pre-filing (委派)"),
     "post_filing": ("委托（立案后）", "Post-filing (委托)"),
     "valid": ("有效", "Valid"),
     "rejected": ("驳回", "Rejected"),
+    # how a notice was served (送达方式)
+    "in_person": ("直接送达", "In person"),
+    "post": ("邮寄送达", "By post"),
+    "sms": ("短信送达", "By SMS"),
+    "email": ("电子邮件送达", "By e-mail"),
+    "phone": ("电话通知", "By telephone"),
+    "platform": ("在线平台送达", "Online platform"),
 }
 # The names of event data keys (contract/EVENTS.md) on the timeline.
 DATA_KEY: dict[str, tuple[str, str]] = {
@@ -252,6 +322,11 @@ DATA_KEY: dict[str, tuple[str, str]] = {
     "voluntary": ("自动履行", "Voluntary"),
     "session_at": ("调解时间", "Session"),
     "place": ("地点", "Place"),
+    "terms": ("协议内容", "Terms"),
+    "performance_method": ("履行方式", "Performance"),
+    "performance_deadline": ("履行期限", "Perform by"),
+    "court": ("法院", "Court"),
+    "deemed": ("依期限视为", "Deemed by lapse"),
 }
 # English for the engine's task titles, choices and fields (engine/actions.py), by id.
 TASK_EN: dict[str, str] = {
@@ -353,7 +428,14 @@ class Translator:
     def value(self, key: object) -> str:
         if isinstance(key, bool):
             return ("Yes" if key else "No") if self.en else ("是" if key else "否")
-        return self.pick(CHOICE_VALUE, str(key))
+        code = str(key)
+        if code in CHOICE_VALUE:
+            return self.pick(CHOICE_VALUE, code)
+        # an outcome or an activity named in event data (result_reported, case_closed)
+        named = _pack_names().get(code)
+        if named is not None:
+            return named[1 if self.en else 0]
+        return code
 
     def data_key(self, key: str) -> str:
         return self.pick(DATA_KEY, key)
@@ -366,3 +448,14 @@ class Translator:
 
     def field(self, name: str, label_zh: str) -> str:
         return FIELD_EN.get(name, label_zh) if self.en else label_zh
+
+
+@cache
+def _pack_names() -> dict[str, tuple[str, str]]:
+    """Outcome and activity codes of the rule pack with their 中文 and English names."""
+    from standard_rules.pack import default_pack
+
+    pack = default_pack()
+    names = {code: (a.zh, a.en) for code, a in pack.activities.items()}
+    names.update({code: (o.zh, o.en) for code, o in pack.outcomes.items()})
+    return names

@@ -8,8 +8,10 @@ organisation's case is "not found") and the same masking of ID and phone numbers
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -19,8 +21,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.documents import FieldConflict, MissingFields, NotReady
+from api.documents import kept as kept_letter
 from api.documents import produce as produce_letter
 from api.documents import timeline as documents_timeline
+from api.documents.corrections import apply as apply_corrections
+from api.documents.fields import LABELS
 from api.documents.fonts import FontMissing
 from api.documents.template import kinds as document_kinds
 from api.documents.template import load_template
@@ -29,13 +34,14 @@ from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibilit
 from api.http.masking import mask
 from api.http.views import visible_case
 from api.security import verify_password
-from api.web import diagram
+from api.web import case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
     to_events,
     today_shanghai,
 )
 from api.web.i18n import LANGS, PROCESS, STATUS, Translator
+from api.web.plain import kind_zh, plain_zh
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
@@ -49,13 +55,16 @@ from api.web.session import (
     set_session,
 )
 from api.web.views import (
+    context_for,
     due_range,
     inbox_rows,
+    missing_for_letters,
     parties,
     parties_line,
     payload_from_form,
     task_forms,
 )
+from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
@@ -135,6 +144,8 @@ def case_url(case_id: str, **params: str) -> str:
 
 
 def home_for(account: Account) -> str:
+    if account.role == "admin":
+        return "/ui/admin"  # an administrator reads no cases: the inbox would be a 403
     return "/ui/audit" if account.role == "auditor" else "/ui/inbox"
 
 
@@ -148,14 +159,17 @@ def safe_next(target: str | None) -> str | None:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None, expired: int = 0) -> Response:
+def login_form(
+    request: Request, next: str | None = None, expired: int = 0, kept: int = 0
+) -> Response:
     t = translator(request)
+    error = t("login.expired.kept") if expired and kept else t("login.expired") if expired else ""
     return page(
         request,
         "login.html",
         t=t,
         next=safe_next(next) or "",
-        error=t("login.expired") if expired else "",
+        error=error,
         username="",
     )
 
@@ -282,18 +296,56 @@ def inbox(
 
 
 def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
-    """The latest in-app reminders and escalations for the user's organisation."""
+    """The organisation's in-app reminders and escalations: each once (the latest), with the
+    day it was sent, and only while the step it is about still waits."""
     outbox = svc.outbox
-    items = outbox.inbox(account.org) + outbox.inbox(f"{account.org}/负责人")
+    # the newest of each list only: an organisation's outbox grows with its cases
+    items = outbox.inbox(account.org, limit=200) + outbox.inbox(f"{account.org}/负责人", limit=200)
     items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
-    return [
-        {
-            "case_id": i.notification.case_id,
-            "kind": i.notification.kind,
-            "subject": str(i.notification.payload.get("subject", "")),
-        }
-        for i in items[:8]
-    ]
+    shown: list[dict[str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
+    views: dict[str, Any] = {}
+    for item in items[:200]:
+        n = item.notification
+        if n.case_id not in views:
+            try:
+                views[n.case_id] = svc.engine.case(n.case_id)
+            except DomainError:
+                views[n.case_id] = None
+        view = views[n.case_id]
+        task = _notice_task(view, n.payload) if view is not None else None
+        key = (n.case_id, n.kind, task or str(n.payload.get("rule", "")))
+        if key in seen:
+            continue
+        seen.add(key)
+        waiting = view is not None and view.status != "closed"
+        if view is not None and task is not None:
+            waiting = waiting and task in {x.bpmn_id for x in view.tasks}
+        if not waiting:
+            continue  # the step is done: the reminder has served its purpose
+        sent = (item.sent_at or n.due_at).astimezone(_SHANGHAI)
+        shown.append(
+            {
+                "case_id": n.case_id,
+                "kind": n.kind,
+                "subject": str(n.payload.get("subject", "")),
+                "date": sent.strftime("%Y-%m-%d"),
+            }
+        )
+        if len(shown) == 8:
+            break
+    return shown
+
+
+def _notice_task(view: Any, payload: dict[str, Any]) -> str | None:
+    """The step a notice is about: named by a reminder, found by rule for an escalation."""
+    if payload.get("task"):
+        return str(payload["task"])
+    rule = payload.get("rule")
+    for fired in view.facts.get("reminders", []) if rule else []:
+        if fired.get("rule") == rule:
+            return str(fired.get("task"))
+    return None
 
 
 @router.get("/cases")
@@ -358,12 +410,19 @@ def _case_page(
     error: tuple[str, str, str] | None = None,
     notice: str = "",
     document_error: str = "",
+    document_form: dict[str, str] | None = None,
+    attachment_error: str = "",
+    fact_errors: dict[str, str] | None = None,
+    fact_values: dict[str, str] | None = None,
 ) -> Response:
     svc = services(request)
     try:
         view = visible_case(svc, account, case_id)
     except ApiError:
         return page(request, "error.html", 404, account, t=t, message=t("error.404"))
+    # the facts as corrected on this page (each correction is on the timeline)
+    corrected = case_extras.case_files(request).corrected(case_id)
+    view = replace(view, facts=apply_corrections(view.facts, corrected))
     engine = svc.engine
     stored = engine.events(case_id)
     events = to_events(stored)
@@ -415,6 +474,7 @@ def _case_page(
         )
     party_list, masked = parties(view, account, t)
     names = engine.pack.activities
+    people = _display_names(svc, {raw.actor for raw in stored if raw.actor})
     timeline = []
     for index, (event, raw) in enumerate(zip(events, stored, strict=True)):
         activity = names.get(event.activity)
@@ -423,13 +483,22 @@ def _case_page(
                 "at": raw.at.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
                 "activity": event.activity,
                 "name": (activity.en if t.en else activity.zh) if activity else event.activity,
-                "who": raw.actor if raw.role != "system" else t("case.system"),
+                # a person by name, never by login; someone unknown here by role only
+                "who": t("case.system")
+                if raw.role == "system"
+                else people.get(raw.actor or "") or t.role(raw.role),
                 "role": t.role(raw.role),
                 "org": raw.org or "",
                 "data": mask(dict(raw.data), account.role),
                 "deadlines": deadlines.get(index, []),
             }
         )
+    edits = case_extras.correction_items(
+        request, case_id, account, lambda logins: _display_names(svc, logins), t
+    )
+    if edits:  # corrections take their place in time among the events
+        stamped = [(raw.at, item) for raw, item in zip(stored, timeline, strict=True)]
+        timeline = [item for _, item in sorted(stamped + edits, key=lambda pair: pair[0])]
     outcome = None
     if view.outcome:
         found = engine.pack.outcomes.get(view.outcome) if hasattr(engine.pack, "outcomes") else None
@@ -462,7 +531,27 @@ def _case_page(
         documents=_documents(services(request), case_id),
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
+        document_form={"handler": account.name, **(document_form or {})},
+        attachments=case_extras.attachments_for_page(request, case_id),
+        attachment_kinds=case_extras.KINDS if account.role in CASE_WRITERS else {},
+        attachment_error=attachment_error,
+        fact_form=case_extras.correction_form(view.facts, seen)
+        if account.role in ("court_clerk", "mediator") and view.status != "closed"
+        else [],
+        fact_errors=fact_errors or {},
+        fact_values=fact_values or {},
+        printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
+
+
+def _display_names(svc: Services, logins: set[str]) -> dict[str, str]:
+    """The display names of the people who acted on a case (one look-up per login)."""
+    found: dict[str, str] = {}
+    for login in logins:
+        user = svc.accounts.user(login) if not login.startswith("key:") else None
+        if user is not None and user[0].name != login:
+            found[login] = user[0].name
+    return found
 
 
 def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
@@ -471,6 +560,14 @@ def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
         created = datetime.fromisoformat(str(record["created_at"])).astimezone(_SHANGHAI)
         record["created"] = created.strftime("%Y-%m-%d %H:%M")
     return records
+
+
+# What the letter form may add to the case record (fields.collect refuses contradictions).
+LETTER_INPUTS = ("materials", "cause", "court_org", "handler", "handler_phone")
+LETTER_MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 def _document_kinds() -> list[tuple[str, str]]:
@@ -493,7 +590,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
     kind, fmt = form.get("kind", ""), form.get("format", "pdf")
     if kind not in document_kinds() or fmt not in ("pdf", "docx"):
         return _case_page(request, account, case_id, t, 422, document_error="文书种类或格式无效")
-    extra = {"materials": form["materials"]} if form.get("materials") else None
+    extra = {k: form[k].strip() for k in LETTER_INPUTS if form.get(k, "").strip()} or None
     try:
         _, content = produce_letter(
             svc.engine,
@@ -503,16 +600,46 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
             fmt,
             extra,
             created_by=account.id,
+            corrected=case_extras.case_files(request).corrected(case_id),
         )
-    except (MissingFields, NotReady, FieldConflict, FontMissing) as exc:
-        return _case_page(request, account, case_id, t, 422, document_error=str(exc))
-    media = (
-        "application/pdf"
-        if fmt == "pdf"
-        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    )
+    except MissingFields as exc:
+        # in words a clerk reads, naming what to fill in, without the field codes
+        missing = "、".join(LABELS[f] for f in exc.fields)
+        title = load_template(kind).title
+        message = f"{title}缺少必填项：{missing}。请在下方填写，或先在案件中补充后再生成。"
+        return _case_page(
+            request, account, case_id, t, 422, document_error=message, document_form=form
+        )
+    except (NotReady, FieldConflict, FontMissing) as exc:
+        return _case_page(
+            request, account, case_id, t, 422, document_error=str(exc), document_form=form
+        )
+    media = LETTER_MEDIA[fmt]
     disposition = f"attachment; filename*=UTF-8''{quote(case_id + '-' + kind)}.{fmt}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.get("/cases/{case_id}/documents/{document_id}")
+def download_document(request: Request, case_id: str, document_id: str, account: Me) -> Response:
+    """A letter kept with the case, downloaded again byte for byte (its hash is listed)."""
+    t = translator(request)
+    if account.role not in CASE_READERS:
+        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
+    svc = services(request)
+    try:
+        visible_case(svc, account, case_id)
+        record, content = kept_letter(svc.documents, case_id, document_id)
+    except (ApiError, LookupError):
+        return page(request, "error.html", 404, account, t=t, message=t("error.404"))
+    name = quote(f"{case_id}-{record.kind}.{record.format}")
+    return Response(
+        content,
+        media_type=LETTER_MEDIA[record.format],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "X-Document-SHA256": record.sha256,
+        },
+    )
 
 
 def _mediator_orgs(svc: Services) -> list[str]:
@@ -555,6 +682,23 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
         )
     version = form.get("version", "")
     payload = payload_from_form(task.bpmn_id, action, form)
+    needed = missing_for_letters(task.bpmn_id, action, payload)
+    if needed is not None:
+        # the engine's own checks first, so its errors (a bad amount) are named before this one
+        try:
+            spec = FORMS[task.bpmn_id]
+            seen = frozenset(e.activity for e in svc.engine.events(case_id))
+            validate(spec.choice(action), payload, context_for(view, seen, today_shanghai(), task))
+        except InvalidTaskData as exc:
+            return _case_page(
+                request, account, case_id, t, 422, form, (task_id, exc.field or "", exc.message)
+            )
+        label = next(
+            (f.label_zh for c in FORMS[task.bpmn_id].choices for f in c.fields if f.name == needed),
+            needed,
+        )
+        message = f"请填写{label}（后续文书须载明）"
+        return _case_page(request, account, case_id, t, 422, form, (task_id, needed, message))
     try:
         with svc.steps:
             svc.engine.complete(
@@ -572,6 +716,20 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
         return _case_page(request, account, case_id, t, 409, form, (task_id, "", exc.message))
     response = RedirectResponse(case_url(case_id, done="1"), status_code=303)
     return finish(response, request)
+
+
+# -- the administrator ---------------------------------------------------------------------------
+
+
+@router.get("/admin")
+def admin_page(request: Request, account: Me) -> Response:
+    """The administrator's page: who may sign in, with which role and organisation. Cases are
+    not shown (an administrator is no party to them)."""
+    t = translator(request)
+    if account.role != "admin":
+        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
+    users = sorted(services(request).accounts.users(), key=lambda a: (a.org, a.role, a.id))
+    return page(request, "admin.html", account=account, t=t, users=users)
 
 
 # -- a new case ---------------------------------------------------------------------------------
@@ -610,6 +768,7 @@ def new_case_form(request: Request, account: Me) -> Response:
         processes=[(p, t.process(p)) for p in allowed],
         values={"process_id": allowed[0], "channel": "offline"},
         errors={},
+        causes=CAUSES,
     )
 
 
@@ -654,12 +813,63 @@ def _validate_new(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
             errors["claim"] = "请求金额须为不小于0、精确到分的金额（元）"
     if form.get("channel") in ("offline", "online"):
         facts["channel"] = form["channel"]
+    _validate_particulars(form, facts, errors)
     summary = form.get("summary", "").strip()
     if len(summary) > 2000:
         errors["summary"] = "纠纷概要不能超过2000字"
     elif summary:
         facts["summary"] = summary
     return facts, errors
+
+
+# 案由 of consumer disputes as the 民事案件案由规定 names them; the field takes others too.
+CAUSES = (
+    "买卖合同纠纷", "网络购物合同纠纷", "产品责任纠纷", "服务合同纠纷",
+    "预付式消费合同纠纷", "餐饮服务合同纠纷", "旅游合同纠纷", "装饰装修合同纠纷",
+)  # fmt: skip
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def _validate_particulars(
+    form: dict[str, str], facts: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """The parties' particulars the letters print: ID number, addresses, credit code, 案由."""
+    value = {k: form.get(k, "").strip() for k in
+             ("id_number", "address", "credit_code", "legal_rep", "business_address",
+              "business_phone", "cause")}  # fmt: skip
+    consumer = facts.get("consumer")
+    business = facts.setdefault("business", {}) if form.get("business", "").strip() else None
+    if value["id_number"]:
+        if not ID_NUMBER.fullmatch(value["id_number"].upper()):
+            errors["id_number"] = "公民身份号码须为18位（末位可为X）"
+        elif consumer is not None:
+            consumer["id_number"] = value["id_number"].upper()
+    if value["address"] and consumer is not None:
+        consumer["address"] = value["address"][:200]
+    if value["credit_code"]:
+        if not CREDIT_CODE.fullmatch(value["credit_code"].upper()):
+            errors["credit_code"] = "统一社会信用代码须为18位数字或大写字母"
+        elif business is not None:
+            business["credit_code"] = value["credit_code"].upper()
+        else:
+            errors["credit_code"] = "请先填写经营者名称"
+    for key, fact in (("legal_rep", "legal_rep"), ("business_address", "address")):
+        if value[key] and business is not None:
+            business[fact] = value[key][:200]
+    if value["business_phone"]:
+        if not (
+            value["business_phone"].replace("-", "").isdigit()
+            and 7 <= len(value["business_phone"]) <= 20
+        ):
+            errors["business_phone"] = "经营者联系电话须为7至20位数字（可含-）"
+        elif business is not None:
+            business["phone"] = value["business_phone"]
+    if value["cause"]:
+        if len(value["cause"]) > 30 or not value["cause"].endswith("纠纷"):
+            errors["cause"] = "案由须为不超过30字、以“纠纷”结尾的名称，如“买卖合同纠纷”"
+        else:
+            facts["cause"] = value["cause"]
 
 
 @router.post("/new")
@@ -696,6 +906,7 @@ async def new_case(request: Request, account: Me) -> Response:
             processes=[(p, t.process(p)) for p in allowed],
             values=form,
             errors=errors,
+            causes=CAUSES,
         )
     return finish(RedirectResponse(case_url(form["case_id"].strip()), status_code=303), request)
 
@@ -712,8 +923,54 @@ def _audit(svc: Services, account: Account) -> tuple[Any, dict[str, list[Any]], 
     return result, group_cases(events), now
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """The auditor's period (by due date of a finding, by event day of a figure) and
+    organisation; errors name the field in Chinese and leave that bound out."""
+
+    org: str = ""
+    start: date | None = None
+    end: date | None = None
+    errors: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, org: str, start: str, end: str) -> AuditFilter:
+        days: dict[str, date | None] = {"start": None, "end": None}
+        errors = []
+        for key, raw, label in (("start", start, "起始日期"), ("end", end, "截止日期")):
+            if raw:
+                try:
+                    days[key] = date.fromisoformat(raw)
+                except ValueError:
+                    errors.append((key, f"{label}须为日期（年-月-日）"))
+        lo, hi = days["start"], days["end"]
+        if lo and hi and lo > hi:
+            errors.append(("end", "截止日期不能早于起始日期"))
+            hi = None
+        return cls(org.strip(), lo, hi, tuple(errors))
+
+    def keeps(self, finding: Any) -> bool:
+        if self.org and finding.org != self.org:
+            return False
+        day = finding.due or (date.fromisoformat(finding.at[:10]) if finding.at else None)
+        if day is None:
+            return not (self.start or self.end)
+        return not ((self.start and day < self.start) or (self.end and day > self.end))
+
+    def query(self) -> str:
+        params = {"org": self.org, "start": self.start or "", "end": self.end or ""}
+        kept = {k: str(v) for k, v in params.items() if v}
+        return f"?{urlencode(kept)}" if kept else ""
+
+
+def _filtered(result: Any, chosen: AuditFilter) -> Any:
+    return replace(result, findings=[f for f in result.findings if chosen.keeps(f)])
+
+
 @router.get("/audit")
-def audit_dashboard(request: Request, account: Me) -> Response:
+def audit_dashboard(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -721,7 +978,10 @@ def audit_dashboard(request: Request, account: Me) -> Response:
     from api.reports.charts import PALETTE, bar_chart
 
     svc = services(request)
-    result, cases, now = _audit(svc, account)
+    chosen = AuditFilter.parse(org, start, end)
+    everything, cases, now = _audit(svc, account)
+    orgs = sorted({f.org for f in everything.findings if f.org})
+    result = _filtered(everything, chosen)
     pack = svc.engine.pack
     rule_bars = by_rule(result)
     org_bars = by_org(result)
@@ -736,7 +996,13 @@ def audit_dashboard(request: Request, account: Me) -> Response:
         from api.reports.stats_docs import fmt
         from standard_rules.statistics import compute_statistics
 
-        stats = compute_statistics(cases.values(), result.findings, ("org",))
+        stats = compute_statistics(
+            cases.values(), result.findings, ("org",), chosen.start, chosen.end
+        )
+        orgs = sorted(set(orgs) | {r.key[0] for r in stats.rows if r.key})
+        if chosen.org:  # the chosen organisation's figures only, and they are the total
+            rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
+            stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
         for i, key in enumerate(("pre_filing_resolved", "confirmed", "voluntary_rate")):
             metric = next(m for m in stats.metrics if m.key == key)
             bars = [
@@ -770,6 +1036,10 @@ def audit_dashboard(request: Request, account: Me) -> Response:
         stats_error=stats_error,
         fmt=fmt,
         case_url=case_url,
+        chosen=chosen,
+        orgs=orgs,
+        plain=lambda text: plain_zh(str(text), t),
+        kind_name=lambda kind: kind_zh(str(kind), t),
     )
 
 
@@ -777,7 +1047,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/audit/report.xlsx")
-def audit_xlsx(request: Request, account: Me) -> Response:
+def audit_xlsx(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -785,6 +1057,7 @@ def audit_xlsx(request: Request, account: Me) -> Response:
 
     svc = services(request)
     result, _cases, now = _audit(svc, account)
+    result = _filtered(result, AuditFilter.parse(org, start, end))
     stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
     return Response(
         to_xlsx(result, svc.engine.pack),
@@ -794,7 +1067,9 @@ def audit_xlsx(request: Request, account: Me) -> Response:
 
 
 @router.get("/audit/statistics.xlsx")
-def stats_xlsx(request: Request, account: Me) -> Response:
+def stats_xlsx(
+    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
@@ -802,11 +1077,21 @@ def stats_xlsx(request: Request, account: Me) -> Response:
     from standard_rules.statistics import compute_statistics
 
     svc = services(request)
+    chosen = AuditFilter.parse(org, start, end)
     result, cases, now = _audit(svc, account)
-    stats = compute_statistics(cases.values(), result.findings, ("org",))
+    result = _filtered(result, chosen)
+    stats = compute_statistics(cases.values(), result.findings, ("org",), chosen.start, chosen.end)
+    if chosen.org:
+        rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
+        stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
     stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
     return Response(
         to_xlsx(stats),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="suitiao-statistics-{stamp}.xlsx"'},
     )
+
+
+# -- attachments and corrections of facts (api/web/case_extras.py) ------------------------------
+
+case_extras.register(router, _case_page, translator, page)

@@ -118,6 +118,9 @@ def parties(view: CaseView, account: Account, t: Translator) -> tuple[list[Party
             ("name", "case.name"),
             ("phone", "case.phone"),
             ("id_number", "case.id_number"),
+            ("credit_code", "case.credit_code"),
+            ("legal_rep", "case.legal_rep"),
+            ("address", "case.address"),
         ):
             if party.get(fkey):
                 rows.append((t(flabel), str(party[fkey])))
@@ -157,6 +160,22 @@ class TaskForm:
     choices: list[FormChoice]
     explanation: str = ""
     rule: str = ""
+
+
+# Fields the engine takes as optional that a later letter prints: on the pages they are asked
+# for at the step that records them (调解通知书: time and place; 调解协议书: terms of performance).
+NEEDED_BY_LETTERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("notify_parties", "notify"): ("session_at", "place"),
+    ("mediate", "agree"): ("performance_method", "performance_deadline"),
+}
+
+
+def missing_for_letters(bpmn_id: str, action: str, payload: Mapping[str, Any]) -> str | None:
+    """The first field a later letter needs that the form left empty, if any."""
+    for name in NEEDED_BY_LETTERS.get((bpmn_id, action), ()):
+        if payload.get(name) in (None, ""):
+            return name
+    return None
 
 
 def context_for(view: CaseView, seen: frozenset[str], today: date, task: TaskView) -> Context:
@@ -209,7 +228,8 @@ def task_forms(
                         name=f.name,
                         label=t.field(f.name, f.label_zh),
                         kind=f.kind,
-                        required=f.required,
+                        required=f.required
+                        or f.name in NEEDED_BY_LETTERS.get((task.bpmn_id, choice.id), ()),
                         options=options,
                         value=value,
                         error=error[2] if this and error and error[1] == f.name else "",

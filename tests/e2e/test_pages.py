@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -98,6 +99,13 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
     page.wait_for_load_state()
     page.get_by_role("button", name="已通知调解时间地点").click()
     page.wait_for_load_state()
+    # the 调解通知书 prints the time and place: the step asks for them
+    assert "调解时间" in page.locator("#field-session_at-error").inner_text()
+    form = choose(page, "已通知调解时间地点")
+    form.locator("[name=session_at]").fill("12月20日14时")
+    form.locator("[name=place]").fill("临海市消保委调解室")
+    form.get_by_role("button", name="已通知调解时间地点").click()
+    page.wait_for_load_state()
     # The mediation sub-process is drawn too, the current task highlighted in it.
     assert page.locator("#diagram-mediation .node.current[data-id='mediate']").count() == 1
     choose(page, "开始调解").get_by_role("button", name="开始调解").click()
@@ -109,6 +117,8 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
     assert page.locator("#error-summary").is_visible()
     form = choose(page, "达成调解协议")
     form.get_by_label("协议金额（元）").fill("1800")
+    form.locator("[name=performance_method]").fill("银行转账")
+    form.locator("[name=performance_deadline]").fill(f"{date.today() + timedelta(days=9)}")
     form.get_by_role("button", name="达成调解协议").click()
     page.wait_for_load_state()
     assert "达成调解协议" in page.locator(".timeline").inner_text()
@@ -177,7 +187,7 @@ def test_inbox_on_laptop_and_phone_in_both_languages(site: Site, new_page: Any) 
     overdue = page.locator("tr.overdue")
     if overdue.count():
         assert "已逾期" in overdue.first.inner_text()  # in words, not by colour alone
-    page.get_by_role("link", name="Switch to English").click()
+    page.get_by_role("link", name="切换为英文页面").click()
     assert page.locator("h1").inner_text() == "My tasks"
     assert page.locator("html").get_attribute("lang") == "en"
     page.set_viewport_size(LAPTOP)

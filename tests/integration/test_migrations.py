@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 import storage.accounts
+import storage.attachments
 import storage.documents
 import storage.idempotency
 import storage.outbox

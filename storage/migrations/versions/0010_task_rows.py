@@ -1,7 +1,7 @@
 """The waiting-task read model (task_rows), filled from the open cases' saved task lists.
 
 Revision ID: 0010_task_rows
-Revises: 0006_process_versions
+Revises: 0008_attachments
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0010_task_rows"
-down_revision = "0006_process_versions"
+down_revision = "0008_attachments"
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from pypdf import PdfReader
 
+from api.documents.fields import case_number
 from tests.integration.api.conftest import World
 
 
@@ -19,6 +20,8 @@ def test_a_clerk_produces_the_assignment_letter_and_it_is_kept(world: World) -> 
             "business_name": "临海某家电有限公司",
             "summary": "空调质量纠纷",
             "materials": "起诉状、证据材料",
+            "handler": "王书记员",
+            "handler_phone": "0576-85000000",
         }
     }
     response = world.client.post(
@@ -28,7 +31,10 @@ def test_a_clerk_produces_the_assignment_letter_and_it_is_kept(world: World) -> 
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["x-document-sha256"] == hashlib.sha256(response.content).hexdigest()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "委派调解函" in text and case_id in text and "空调质量纠纷" in text
+    assert (
+        "委派调解函" in text and case_number(case_id) in text and "空调质量纠纷纠纷一案" not in text
+    )
+    assert "空调质量纠纷一案" in text and "本院承办人：王书记员" in text
 
     listed = world.client.get(url, headers=world.headers("mediator")).json()
     assert [(d["kind"], d["format"], d["sha256"]) for d in listed] == [
@@ -46,7 +52,9 @@ def test_an_incomplete_document_is_refused_naming_the_fields(world: World) -> No
     assert response.status_code == 422
     error = response.json()
     assert error["code"] == "missing_fields"
-    assert set(error["field"].split(",")) == {"business_name", "summary", "materials"}
+    assert set(error["field"].split(",")) == {
+        "business_name", "cause", "materials", "handler", "handler_phone"
+    }  # fmt: skip
     assert "移送材料" in error["message"]
 
 

@@ -29,16 +29,25 @@ FACTS: dict[str, Any] = {
         "name": "张伟",
         "phone": "13857601234",
         "address": "浙江省临海市古城街道崇和路18号",
+        "id_number": "332601199001011234",
     },
-    "business": {"name": "临海某家电有限公司", "phone": "0576-85123456"},
+    "business": {
+        "name": "临海某家电有限公司",
+        "phone": "0576-85123456",
+        "credit_code": "91331082MA2ABCDE1X",
+        "legal_rep": "李强",
+        "address": "浙江省临海市大洋街道东方大道100号",
+    },
     "summary": "商品质量纠纷",
     "channel": "offline",
     "materials": "起诉状1份、购物发票复印件1份、商品照片6张、微信聊天记录截图4页",
 }
 AGREEMENT_TERMS = {
+    "terms": "乙方为甲方办理退货，甲方将所购空调器返还乙方",
     "performance_method": "银行转账至甲方本人账户",
-    "performance_deadline": "2025年3月14日",
+    "performance_deadline": "2025-03-14",
 }
+COURT_CONTACT = {"handler": "王书记员", "handler_phone": "0576-85000000"}
 
 
 @dataclass
@@ -88,7 +97,12 @@ def pre_filing_agreement(tmp: Path) -> Played:
     d.open("pre_filing_referral", CLERK, case_id=PRE_ID, facts=FACTS)
     d.do(CLERK, "record_consent", action="consent")
     d.do(CLERK, "refer", action="refer", mediator_org=CPC)
-    p.render_now("assignment_letter", {"referred_on": "2025年3月3日", "period_days": "30"})
+    p.render_now(
+        "assignment_letter",
+        {"referred_on": "2025年3月3日", "period_days": "30", "issued_on": "二〇二五年三月三日",
+         "case_id": "（2025）浙1082民诉前调0001号", "mediator_org": "临海市消费者权益保护委员会"},
+        COURT_CONTACT,
+    )  # fmt: skip
     d.at(sh(2025, 3, 4, 10))
     d.do(MEDIATOR, "sign_for_referral", action="sign")
     d.do(MEDIATOR, "accept_referral", action="accept")
@@ -106,12 +120,13 @@ def pre_filing_agreement(tmp: Path) -> Played:
     )
     d.at(sh(2025, 3, 10, 15))
     d.do(MEDIATOR, "mediate", action="start")
-    d.do(MEDIATOR, "mediate", action="agree", amount=1000)
+    d.do(MEDIATOR, "mediate", action="agree", amount=1000, **AGREEMENT_TERMS)
     p.render_now(
         "mediation_agreement",
-        {"agreement_amount": "1000", "agreement_amount_upper": "壹仟元整", **AGREEMENT_TERMS},
-        AGREEMENT_TERMS,
-    )
+        {"agreement_amount": "1000", "agreement_amount_upper": "壹仟元整",
+         "terms": AGREEMENT_TERMS["terms"], "performance_deadline": "2025年3月14日",
+         "agreed_on_words": "二〇二五年三月十日"},
+    )  # fmt: skip
     p.render_now("result_reply", {"outcome_zh": "达成调解协议", "effective_on": "2025年3月10日"})
     d.at(sh(2025, 3, 12, 9))
     p.render_now(
@@ -135,7 +150,8 @@ def post_filing_failure(tmp: Path) -> Played:
     d.do(CLERK, "refer", action="refer", mediator_org=CPC, procedure="simple")
     p.render_now("entrustment_letter", {"procedure_zh": "简易程序", "period_days": "7",
                                         "claim_amount": "23800.50",
-                                        "claim_amount_upper": "贰万叁仟捌佰元伍角"})  # fmt: skip
+                                        "claim_amount_upper": "贰万叁仟捌佰元伍角"},
+                 COURT_CONTACT)  # fmt: skip
     d.at(sh(2025, 3, 4, 9))
     d.do(MEDIATOR, "sign_for_referral", action="sign")
     d.do(MEDIATOR, "accept_referral", action="accept")

@@ -32,7 +32,8 @@ def test_document_and_notify_commands(
                     payload={"action": "refer", "mediator_org": "临海市消保委"})  # fmt: skip
     out = tmp_path / "letter.docx"
     code = main(["document", PRE_ID, "assignment_letter", "--format", "docx",
-                 "--output", str(out), "--served-via", "post"])  # fmt: skip
+                 "--output", str(out), "--served-via", "post",
+                 "--set", "handler=王书记员", "--set", "handler_phone=0576-85000000"])  # fmt: skip
     assert code == 0 and out.read_bytes()[:2] == b"PK"
     assert "sha256:" in capsys.readouterr().out
     (record,) = DocumentStore(engine.store.engine).list(PRE_ID)  # type: ignore[attr-defined]

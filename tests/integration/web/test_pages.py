@@ -228,6 +228,37 @@ def test_the_new_case_form_checks_its_fields(client: TestClient) -> None:
     assert answer.headers["location"] == "/ui/cases/" + quote("A-2", safe="")
 
 
+def test_the_new_case_form_records_the_particulars_letters_print(client: TestClient) -> None:
+    sign_in(client, "clerk")
+    token = csrf(client.get("/ui/new").text)
+    base = {"process_id": "pre_filing_referral", "consumer": "李娜", "business": "临海某公司",
+            "csrf_token": token}  # fmt: skip
+    bad = client.post(
+        "/ui/new",
+        data={**base, "case_id": "A-P1", "id_number": "12345", "credit_code": "ABC",
+              "cause": "吵架"},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    for message in ("公民身份号码须为18位", "统一社会信用代码须为18位", "以“纠纷”结尾"):
+        assert message in bad.text
+    good = client.post(
+        "/ui/new",
+        data={**base, "case_id": "A-P2", "id_number": "33260119900101123x",
+              "address": "临海市古城街道", "credit_code": "91331082MA2ABCDE1X",
+              "legal_rep": "李强", "business_address": "临海市大洋街道",
+              "cause": "买卖合同纠纷"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert good.status_code == 303
+    facts = client.app.state.engine.case("A-P2").facts  # type: ignore[attr-defined]
+    assert facts["consumer"]["id_number"] == "33260119900101123X"
+    assert facts["business"] == {"name": "临海某公司", "credit_code": "91331082MA2ABCDE1X",
+                                 "legal_rep": "李强", "address": "临海市大洋街道"}  # fmt: skip
+    assert facts["cause"] == "买卖合同纠纷"
+    page = client.get("/ui/cases/A-P2").text
+    assert "买卖合同纠纷" in page and "91331082MA2ABCDE1X" in page
+
+
 @pytest.mark.parametrize(
     "process",
     [
@@ -280,6 +311,7 @@ def test_a_clerk_produces_a_letter_from_the_case_page(client: TestClient) -> Non
     )
     assert refused.status_code == 422
     assert "缺少必填项" in refused.text and "经营者名称" in refused.text
+    assert "business_name" not in refused.text, "a field code shown to a clerk"
     # Nothing was kept.
     assert "尚未生成文书" in client.get(url).text
 
@@ -322,13 +354,29 @@ def test_the_produced_letter_downloads_and_is_listed_with_its_hash(client: TestC
             "kind": "assignment_letter",
             "format": "pdf",
             "materials": "起诉状一份、购物凭证一份",
+            "handler": "王书记员",
+            "handler_phone": "0576-85000000",
         },
     )
-    assert download.status_code == 200, download.text[:500]
+    assert download.status_code == 200, re.findall(r"role=\"alert\"[^>]*>([^<]*)", download.text)
     assert download.content.startswith(b"%PDF")
     assert "attachment" in download.headers["content-disposition"]
     listed = client.get(url).text
     assert hashlib.sha256(download.content).hexdigest()[:12] in listed
+    # the kept letter downloads again, the same bytes
+    (link,) = re.findall(r'href="(/ui/cases/A-DOC/documents/[0-9a-f]+)"', listed)
+    again = client.get(link)
+    assert again.status_code == 200 and again.content == download.content
+    # producing the same letter again keeps one copy
+    client.post(
+        f"{url}/documents",
+        data={"csrf_token": csrf(listed), "kind": "assignment_letter", "format": "pdf",
+              "materials": "起诉状一份、购物凭证一份", "handler": "王书记员",
+              "handler_phone": "0576-85000000"},
+    )  # fmt: skip
+    assert len(re.findall(r'href="/ui/cases/A-DOC/documents/', client.get(url).text)) == 1
+    # another case's letter id is not found here
+    assert client.get("/ui/cases/A-1/documents/" + link.rsplit("/", 1)[1]).status_code == 404
 
 
 def test_in_app_reminders_show_in_the_inbox_of_their_organisation(client: TestClient) -> None:
@@ -362,3 +410,60 @@ def test_in_app_reminders_show_in_the_inbox_of_their_organisation(client: TestCl
     assert subject in client.get("/ui/inbox").text
     sign_in(client, "clerk")  # another organisation's reminder is not shown
     assert subject not in client.get("/ui/inbox").text
+
+
+def test_reminders_appear_once_with_their_date_and_go_when_the_step_is_done(
+    client: TestClient,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from api.notify import dispatch
+    from api.notify.channels import channels_from
+    from api.notify.config import load_config
+    from storage.outbox import Notification, Outbox
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine.open_case(
+        process_id="pre_filing_referral",
+        case_id="A-REM",
+        actor=CLERK_A,
+        facts={"consumer": {"name": "王芳", "phone": PHONE}, "claim_amount": 100},
+    )
+    outbox = Outbox(engine.store.engine)
+    now = datetime.now(UTC)
+    subject = "【诉调提醒】A-REM「记录当事人是否同意调解」将于到期"
+    # the 3-day and the 1-day reminder of the same step
+    outbox.enqueue(
+        [
+            Notification(f"test:A-REM:{n}", "A-REM", "reminder", "in_app", "临海市人民法院",
+                         {"subject": subject, "body": subject, "task": "record_consent"},
+                         now - timedelta(hours=n))
+            for n in (1, 2)
+        ]
+    )  # fmt: skip
+    config = load_config(None)
+    dispatch(outbox, channels_from(config), config, now)
+    sign_in(client, "clerk")
+    inbox = client.get("/ui/inbox").text
+    assert inbox.count(subject) == 1
+    day = now.astimezone(UTC).date()
+    assert re.search(rf'<time datetime="{day:%Y-%m}-\d\d">', inbox)
+    task = engine.case("A-REM").tasks[0]
+    engine.complete(case_id="A-REM", task_id=task.task_id, actor=CLERK_A,
+                    payload={"action": "consent"})  # fmt: skip
+    assert subject not in client.get("/ui/inbox").text
+
+
+def test_the_administrator_gets_a_page_not_a_403_loop(client: TestClient) -> None:
+    client.cookies.clear()
+    token = csrf(client.get("/ui/login").text)
+    landed = client.post(
+        "/ui/login", data={"username": "admin", "password": "admin-demo", "csrf_token": token}
+    )
+    assert landed.status_code == 200 and landed.url.path == "/ui/admin"
+    assert "系统管理" in landed.text and "立案庭 王书记员" in landed.text
+    home = client.get("/")
+    assert home.status_code == 200 and home.url.path == "/ui/admin"
+    assert client.get("/ui/inbox").status_code == 403  # still no cases for an administrator
+    sign_in(client, "clerk")
+    assert client.get("/ui/admin").status_code == 403
