@@ -43,7 +43,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "kind": ("拟用内容", "Proposal"),
     "kind.local": ("本地协议（覆盖期限参数）", "Local agreement (overrides periods)"),
-    "kind.pack": ("修订规则文件（[[rule]]，替换同编号规则）", "Revised rules ([[rule]] tables)"),
+    "kind.pack": ("修订规则文件（替换同编号规则）", "Revised rules ([[rule]] tables)"),
     "kind.calendar": ("某年放假安排（日历文件）", "Year schedule (calendar file)"),
     "file": ("文件（TOML）", "File (TOML)"),
     "run": ("比较", "Compare"),

@@ -24,7 +24,7 @@ from engine.services import SystemClock
 
 USERS = ("clerk", "judge", "mediator", "auditor", "admin")
 # Proper names and units a Chinese page may show as they are.
-ALLOWED = frozenset({"PDF", "Word", "Excel", "JPEG", "PNG", "English", "DB33", "T", "BPMN"})
+ALLOWED = frozenset({"PDF", "Word", "Excel", "JPEG", "PNG", "TOML", "English", "DB33", "T", "BPMN"})
 UNITS = frozenset({"KB", "MB"})
 RULE_ID = re.compile(r"\b[RT]\d{2}\b")  # a rule of the pack, cited like an article
 CASE_NUMBER = re.compile(r"[A-Z]{2}-TS-\d{4}-\d{4}")
