@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StoredCase, Timer
+from storage.idempotency import write_pending
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
 
 DEFAULT_URL = "sqlite:///suitiao.db"
@@ -192,6 +193,7 @@ class SqlCaseStore:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
+                write_pending(conn)  # the request's Idempotency-Key, with the step
         except IntegrityError as exc:
             raise CaseExists(f"案件 {case.id} 已存在") from exc
 
@@ -215,6 +217,7 @@ class SqlCaseStore:
                 conn.execute(_DELETE_TIMERS, {"b_id": case.id})
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
+                write_pending(conn)  # the request's Idempotency-Key, with the step
         except IntegrityError as exc:  # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 

@@ -106,8 +106,12 @@ def create_case(
             )
         return 201, case_read(view, account), etag(view.version)
 
+    def current() -> idempotency.Outcome:
+        view = services.engine.case(body.case_id)
+        return 201, case_read(view, account), etag(view.version)
+
     request_hash = idempotency.fingerprint("POST", "/cases", body)
-    return idempotency.run(services, account, key, request_hash, work)
+    return idempotency.run_step(services, account, key, request_hash, work, current)
 
 
 @router.get(
@@ -225,8 +229,12 @@ def _complete(
             raise from_domain(exc, current.model_dump(mode="json")) from None
         return 200, case_read(view, account), etag(view.version)
 
+    def current() -> idempotency.Outcome:
+        view = visible_case(services, account, case_id)
+        return 200, case_read(view, account), etag(view.version)
+
     request_hash = idempotency.fingerprint("POST", f"/cases/{case_id}/tasks/{task_id}", body)
-    return idempotency.run(services, account, key, request_hash, work)
+    return idempotency.run_step(services, account, key, request_hash, work, current)
 
 
 @router.post(
