@@ -167,7 +167,8 @@ def _message(error: dict[str, Any], label: str) -> tuple[str, str]:
         return "invalid_type", f"{label}须为列表"
     if kind == "json_invalid":
         return "malformed_body", "请求体不是有效的 JSON"
-    if "_" in kind and kind.startswith("invalid_"):  # our own validators: code and message
+    if kind == "control_character" or ("_" in kind and kind.startswith("invalid_")):
+        # our own validators (api/http/validators.py): their code and message
         return kind, str(error.get("msg", ""))
     return "invalid_value", f"{label}格式不正确"
 

@@ -80,14 +80,17 @@ def within_step(pending: PendingKey) -> Iterator[PendingKey]:
         _pending.reset(token)
 
 
-def write_pending(conn: Connection) -> None:
-    """Insert the pending key, if any, in the caller's open transaction (once per request).
+def write_pending(conn: Connection, answer: tuple[int, str] | None = None) -> None:
+    """Insert the pending key, if any, in the caller's open transaction (once per request);
+    with its answer (status, body) when the step alone determines it.
 
     Called last in a step's transaction; KeyTaken rolls the whole step back."""
     pending = _pending.get()
     if pending is None or pending.written:
         return
     row = _row(pending.principal, pending.key, pending.fingerprint, time.time())
+    if answer is not None:
+        row.update(status=answer[0], body=answer[1])
     try:
         conn.execute(insert(table), [row])
     except IntegrityError as exc:

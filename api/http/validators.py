@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -20,6 +20,11 @@ _ID = re.compile(r"^[1-9]\d{16}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 MAX_AMOUNT = Decimal("1000000000")
+# C0 and C1 control characters and DEL: invisible, break Word letters (not valid XML) and
+# terminals. Line ends and tabs are allowed only in free text (Paragraph), never in names.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_MESSAGE = "不得包含控制字符（换行、制表符以外的不可见字符），请删除后重试"
 
 
 def id_check_char(first17: str) -> str:
@@ -72,6 +77,22 @@ def check_amount(value: Any) -> Decimal:
     return amount
 
 
+def check_line(value: Any) -> Any:
+    """A name or one line of text: no control characters at all."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise PydanticCustomError(
+            "control_character", CONTROL_MESSAGE.replace("换行、制表符以外的", "")
+        )
+    return value
+
+
+def check_paragraph(value: Any) -> Any:
+    """Free text: line ends and tabs, but no other control character."""
+    if isinstance(value, str) and _CONTROL_IN_TEXT.search(value):
+        raise PydanticCustomError("control_character", CONTROL_MESSAGE)
+    return value
+
+
 def amount_number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral() else float(amount)
 
@@ -93,3 +114,5 @@ Amount = Annotated[
         {"type": "number", "minimum": 0, "maximum": 1e9, "description": "金额（元），精确到分"}
     ),
 ]
+Line = Annotated[str, AfterValidator(check_line)]
+Paragraph = Annotated[str, AfterValidator(check_paragraph)]

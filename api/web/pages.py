@@ -60,6 +60,7 @@ from api.web.views import (
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
+from storage.documents import TooManyDocuments
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -473,7 +474,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
             extra,
             created_by=account.id,
         )
-    except (MissingFields, NotReady, FieldConflict, FontMissing) as exc:
+    except (MissingFields, NotReady, FieldConflict, FontMissing, TooManyDocuments) as exc:
         return _case_page(request, account, case_id, t, 422, document_error=str(exc))
     media = (
         "application/pdf"
