@@ -20,6 +20,7 @@ from sqlalchemy import Column, Engine, LargeBinary, func, select, update
 from sqlmodel import Field, SQLModel
 
 from storage.idempotency import write_pending
+from storage.integrity import anchors_for
 
 FORMATS = ("pdf", "docx")
 MAX_PER_CASE = 200  # letters kept with one case; identical ones are kept once anyway
@@ -134,6 +135,9 @@ class DocumentStore:
                         f"本案保存的文书已达上限（{MAX_PER_CASE}份），请勿重复生成"
                     )
                 conn.execute(documents_t.insert().values(**values, content=content))
+                anchors = anchors_for(self.engine)
+                if anchors is not None:  # signed for `suitiao verify`
+                    anchors.write_document(conn, str(values["id"]), values)
                 record = _record(SimpleNamespace(**values))
             answer = orjson.dumps({"document": record.id}).decode()
             write_pending(conn, answer=(200, answer))  # the request's key, with the letter

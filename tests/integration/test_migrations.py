@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 import storage.accounts
 import storage.documents
 import storage.idempotency
+import storage.integrity
 import storage.outbox
 import storage.tables
 from storage.migrate import downgrade, upgrade
@@ -28,7 +29,7 @@ def test_empty_database_migrates_to_the_declared_schema(tmp_path: Path) -> None:
     assert diff == [], diff
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == (
-            "0005_case_due_index"
+            "0007_integrity_anchors"
         )
 
 
