@@ -16,7 +16,7 @@ from api import errors, web
 from api.bootstrap import build_engine
 from api.http import auth, cases, documents, feeds, reference
 from api.http.deps import Services
-from api.http.middleware import Authenticate, LimitBody
+from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.security import Tokens, load_secret
 from api.settings import Settings
 from api.timer_loop import TimerLoop
@@ -131,4 +131,5 @@ def create_app(
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API
+    app.add_middleware(SecurityHeaders)  # outermost: the pages' answers and the API's
     return app

@@ -30,7 +30,7 @@ from api.http.schemas import (
 )
 from api.http.validators import amount_number
 from api.http.views import case_read, check_visible, etag, parse_if_match, visible_case
-from engine.domain.errors import ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
+from engine.domain.errors import CaseExists, ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
 from standard_rules.audit import audit
 from standard_rules.eventlog import Event, parse_datetime
 
@@ -97,13 +97,25 @@ def create_case(
     body: CaseCreate, services: Svc, account: Writer, key: IdempotencyKey = None
 ) -> Response:
     def work() -> idempotency.Outcome:
-        with services.steps:
-            view = services.engine.open_case(
-                process_id=body.process_id,
-                case_id=body.case_id,
-                actor=actor(account),
-                facts=_facts(body),
-            )
+        try:
+            with services.steps:
+                view = services.engine.open_case(
+                    process_id=body.process_id,
+                    case_id=body.case_id,
+                    actor=actor(account),
+                    facts=_facts(body),
+                )
+        except CaseExists:
+            orgs = services.reads.orgs(body.case_id)
+            if orgs is not None and visibility(account).allows(*orgs):
+                raise  # the caller's own case: 409, as it may know
+            # Another organisation's case: say nothing of it (not "exists", not whose).
+            raise ApiError(
+                422,
+                "case_id_unavailable",
+                "此案号不能由本单位登记，请核对案号",
+                field="case_id",
+            ) from None
         return 201, case_read(view, account), etag(view.version)
 
     def current() -> idempotency.Outcome:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.validators import Amount, IdNumber, Line, Paragraph, Phone
+from api.http.validators import Amount, IdNumber, Line, NearDate, Paragraph, Phone
 
 ProcessId = Literal[
     "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
@@ -113,13 +113,17 @@ class TaskSubmission(Strict):
     party: Literal["consumer", "business", "both"] | None = None
     mediator_org: Line | None = Field(default=None, max_length=200)
     procedure: Literal["ordinary", "simple"] | None = None
-    until: date | None = None
+    until: NearDate | None = None
     amount: Amount | None = None
-    effective_on: date | None = None
+    effective_on: NearDate | None = None
     joint: bool | None = None
     voluntary: bool | None = None
     session_at: Line | None = Field(default=None, max_length=500)
     place: Line | None = Field(default=None, max_length=500)
+    # How the 调解通知 was served (notify_parties), and the court a complaint agreement goes to
+    # for judicial confirmation (R41): without them a complaint case could not get there.
+    channel: Literal["in_person", "post", "sms", "email", "phone", "online"] | None = None
+    court: Line | None = Field(default=None, min_length=1, max_length=200)
 
 
 class EventRead(BaseModel):

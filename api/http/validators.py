@@ -7,7 +7,7 @@ passes code and message through and names the field.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -93,6 +93,21 @@ def check_paragraph(value: Any) -> Any:
     return value
 
 
+MIN_DATE = date(2000, 1, 1)
+HORIZON_DAYS = 2 * 366  # a pause or extension further ahead than two years is a typing error
+
+
+def check_near_date(value: date) -> date:
+    """A date a case may wait for (pause, extension, effect): not before 2000, not more than
+    two years ahead; the legal calendar cannot reckon past 2099 at all."""
+    latest = date.today() + timedelta(days=HORIZON_DAYS)
+    if not MIN_DATE <= value <= latest:
+        raise PydanticCustomError(
+            "date_out_of_range", f"日期须在{MIN_DATE.isoformat()}至{latest.isoformat()}之间"
+        )
+    return value
+
+
 def amount_number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral() else float(amount)
 
@@ -116,3 +131,4 @@ Amount = Annotated[
 ]
 Line = Annotated[str, AfterValidator(check_line)]
 Paragraph = Annotated[str, AfterValidator(check_paragraph)]
+NearDate = Annotated[date, AfterValidator(check_near_date)]
