@@ -20,6 +20,7 @@ QUICK = {
     "timer_sweep": ["--quick"],
     "workers": ["--quick"],
     "api": ["--quick"],
+    "anchors": ["--cases", "100", "--rounds", "1"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
 }
 
