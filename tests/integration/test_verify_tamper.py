@@ -212,3 +212,38 @@ def test_a_database_from_before_anchors_is_flagged_until_sealed(
     assert "signed 1 case(s)" in capsys.readouterr().out
     code, out = _verify(path, monkeypatch, capsys)
     assert code == 0, out
+
+
+@pytest.mark.postgres
+def test_anchors_and_verify_on_postgres(
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sqlalchemy import text
+
+    settings = Settings(database_url=postgres_url, secret_key=SECRET, state_dir=tmp_path)
+    engine = build_engine(settings)
+    sql = engine.store.engine  # type: ignore[attr-defined]
+    with sql.begin() as conn:  # the session's database may hold other tests' rows
+        for table in ("cases", "events", "timers", "documents", "chain_heads", "document_anchors"):
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+        conn.execute(text("DELETE FROM integrity_ledger"))
+    case_id = "(2026)浙1082民诉前调8101号"
+    engine.open_case(process_id="pre_filing_referral", case_id=case_id, actor=CLERK)
+    task = engine.case(case_id).tasks[0]
+    engine.complete(
+        case_id=case_id, task_id=task.task_id, actor=CLERK, payload={"action": "consent"}
+    )
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("SUITIAO_SECRET_KEY", SECRET)
+    assert main(["verify"]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    with sql.begin() as conn:
+        conn.execute(
+            text("UPDATE cases SET court_org = '天台县人民法院' WHERE id = :id"), {"id": case_id}
+        )
+    assert main(["verify"]) == 1
+    assert case_id in capsys.readouterr().out
+    sql.dispose()
