@@ -7,6 +7,7 @@ passes code and message through and names the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -106,6 +107,29 @@ def check_near_date(value: date) -> date:
             "date_out_of_range", f"日期须在{MIN_DATE.isoformat()}至{latest.isoformat()}之间"
         )
     return value
+
+
+DATE_FIELDS = frozenset({"until", "effective_on"})
+
+
+def form_problem(
+    form: Mapping[str, str], lines: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """(field, 中文 message) of the first value a page's form must not pass on: a control
+    character (in any field; `lines` hold names, where line ends are refused too) or a date
+    out of bounds. The pages send forms to the engine without the API's schemas."""
+    for name, value in form.items():
+        pattern = _CONTROL if name in lines else _CONTROL_IN_TEXT
+        if pattern.search(value):
+            return name, CONTROL_MESSAGE
+        if name in DATE_FIELDS and value.strip():
+            try:
+                check_near_date(date.fromisoformat(value.strip()))
+            except PydanticCustomError as exc:  # a ValueError too: caught first
+                return name, exc.message()
+            except ValueError:
+                return name, "日期须为 YYYY-MM-DD"
+    return None
 
 
 def amount_number(amount: Decimal) -> int | float:
