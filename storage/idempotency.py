@@ -26,6 +26,7 @@ from sqlmodel import Field, SQLModel
 
 RETENTION_SECONDS = 24 * 3600
 STALE_SECONDS = 15.0  # a key row without its answer for this long lost its writer
+CLAIM_STALE_SECONDS = 120.0  # a claim (accounts, API keys) this old lost its request
 
 
 class IdempotencyRow(SQLModel, table=True):
@@ -143,6 +144,21 @@ class IdempotencyStore:
         found = self.lookup(principal, key)
         if found is None:  # released in between: the caller may simply retry
             return Recorded(fingerprint, 0, "", None, time.time())
+        if found.status == 0 and time.time() - found.created_ts > CLAIM_STALE_SECONDS:
+            # Its request died with its process (kill -9): nothing will ever answer it.
+            with self.engine.begin() as conn:
+                taken = conn.execute(
+                    update(table)
+                    .where(
+                        table.c.principal == principal,
+                        table.c.key == key,
+                        table.c.status == 0,
+                        table.c.created_ts == found.created_ts,
+                    )
+                    .values(fingerprint=fingerprint, created_ts=time.time())
+                )
+            if taken.rowcount == 1:
+                return None
         return found
 
     def record(self, principal: str, key: str, status: int, body: str, etag: str | None) -> None:
