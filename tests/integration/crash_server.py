@@ -8,6 +8,7 @@ once a quarter have been answered, so most are in flight.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -164,7 +165,7 @@ def _consent(base: str, token: str, case_id: str) -> tuple[int, Any, dict[str, s
     path = f"/cases/{urllib.parse.quote(case_id, safe='')}/consent"
     try:
         return _call(base, path, json.dumps({"action": "consent"}).encode(), headers)
-    except OSError as exc:  # the server died under this request
+    except (OSError, http.client.HTTPException) as exc:  # the server died under this request
         return 0, str(exc), {}
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -40,6 +43,25 @@ def _app(tmp_path: Path):  # type: ignore[no-untyped-def]
     clock = Clock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
     app.state.engine.clock = clock
     return app, clock
+
+
+def _run_in_own_thread(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run in a thread of its own: other tests (Playwright's sync API) may leave an
+    event loop running in this one."""
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # surfaced below
+            failures.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the scenario hung"
+    if failures:
+        raise failures[0]
 
 
 def _rename(engine, old: str, new: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +99,7 @@ def test_a_database_error_does_not_stop_the_timer_loop(
             await task
 
     with caplog.at_level(logging.ERROR, logger="suitiao.api"):
-        asyncio.run(scenario())
+        _run_in_own_thread(scenario)
     assert loop.stepped == 1
     assert "consent_refused" in [e.activity for e in engine.events("LOOP-1")]
     assert any("timer sweep failed" in r.getMessage() for r in caplog.records)
