@@ -44,12 +44,14 @@ def _free_port() -> int:
         return port
 
 
-def prepare(folder: Path) -> tuple[str, list[str]]:
-    url = f"sqlite:///{folder / 'burst.db'}"
+def prepare(folder: Path, url: str | None = None) -> tuple[str, list[str]]:
+    """Twenty cases waiting for consent, and the demo users, in `url` (default: SQLite)."""
+    url = url or f"sqlite:///{folder / 'burst.db'}"
     store = SqlCaseStore.from_url(url)
     add_demo_users(AccountStore(store.engine))
     engine = Engine(store, default_pack(), default_calendar())
-    cases = [f"(2026)浙1082民诉前调{7000 + n}号" for n in range(BURST)]
+    first = 7000 + store.count()  # a shared database may hold cases already
+    cases = [f"(2026)浙1082民诉前调{first + n}号" for n in range(BURST)]
     for case_id in cases:
         engine.open_case(process_id="pre_filing_referral", case_id=case_id, actor=CLERK)
     store.engine.dispose()

@@ -128,7 +128,19 @@ def test_kill_9_during_a_burst_leaves_no_key_in_progress(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_kill_9_of_one_of_several_server_processes(tmp_path: Path) -> None:
-    url, cases = prepare(tmp_path)
+    _kill_one_of_several(tmp_path, None)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_kill_9_of_one_of_several_server_processes_on_postgres(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    _kill_one_of_several(tmp_path, postgres_url)
+
+
+def _kill_one_of_several(tmp_path: Path, database_url: str | None) -> None:
+    url, cases = prepare(tmp_path, database_url)
     server = Server(tmp_path, url, workers=2)
     try:
         token = sign_in(server.base)
