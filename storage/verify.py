@@ -43,6 +43,17 @@ def _status_from(events: Sequence[CaseEvent]) -> str | None:
     return status
 
 
+def _mediator_from(process_id: str, events: Sequence[CaseEvent]) -> str | None:
+    """The mediation organisation the events name: the last referral's, or for a complaint the
+    organisation that received it; None when the events do not say."""
+    named = [e.data.get("mediator_org") for e in events if e.activity == "referred"]
+    if named and isinstance(named[-1], str):
+        return named[-1]
+    if process_id in ("complaint_mediation", "supported_lawsuit") and events[0].org:
+        return events[0].org
+    return None
+
+
 def verify(engine: Engine, anchors: Anchors | None, report: Report) -> Iterator[str]:
     with engine.connect() as conn:
         last: str | None = None
@@ -80,6 +91,9 @@ def _check_case(conn: Connection, row: Row[Any]) -> Iterator[str]:
         yield f"{case_id}: its events do not follow the case lifecycle"
     elif status != row.status:
         yield f"{case_id}: status {row.status} but its events say {status}"
+    expected = _mediator_from(row.process_id, events)
+    if expected is not None and row.mediator_org != expected:
+        yield f"{case_id}: mediation organisation {row.mediator_org} but its events say {expected}"
     if row.status == "closed":
         armed = select(timers_t.c.id).where(timers_t.c.case_id == case_id).limit(1)
         if conn.execute(armed).first() is not None:

@@ -247,3 +247,21 @@ def test_anchors_and_verify_on_postgres(
     assert main(["verify"]) == 1
     assert case_id in capsys.readouterr().out
     sql.dispose()
+
+
+def test_sealing_does_not_whitewash_what_the_events_contradict(
+    pristine: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    copy = tmp_path / "copy.db"
+    shutil.copy(pristine, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE cases SET mediator_org = '天台县消保委' WHERE id = ?", (VICTIM,))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy}")
+    monkeypatch.setenv("SUITIAO_SECRET_KEY", SECRET)
+    assert main(["verify", "--seal"]) == 0  # someone re-signs the edited row
+    capsys.readouterr()
+    code, out = _verify(copy, monkeypatch, capsys)
+    assert code == 1 and VICTIM in out and "its events say 临海市消保委" in out, out
