@@ -232,20 +232,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    import time
-
     from api.bootstrap import build_engine
     from api.settings import Settings
+    from api.timer_loop import run_worker
 
     settings = Settings.from_env()
     engine = build_engine(settings)
-    while True:
-        stepped = engine.fire_due()
-        if args.once:
-            sys.stdout.write(f"fired timers of {stepped} case(s)\n")
-            return EXIT_OK
-        if stepped == 0:
-            time.sleep(args.interval or settings.timer_poll_seconds)
+    if args.once:
+        sys.stdout.write(f"fired timers of {engine.fire_due()} case(s)\n")
+        return EXIT_OK
+    run_worker(engine, args.interval or settings.timer_poll_seconds)  # logs and goes on
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from api.http.deps import Services
+from engine.services import Engine
 
 log = logging.getLogger("suitiao.api")
 MAX_BACKOFF_SECONDS = 300.0
@@ -47,3 +50,30 @@ class TimerLoop:
             self.stepped += stepped
             if stepped == 0:
                 await asyncio.sleep(self.interval)
+
+
+def run_worker(
+    engine: Engine,
+    interval: float,
+    rounds: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, int]:
+    """`suitiao worker`: the same guard for the stand-alone timer process. Runs `rounds` sweeps
+    (None: for ever); returns (cases stepped, failed sweeps)."""
+    stepped = failures = failing = 0
+    done = 0
+    while rounds is None or done < rounds:
+        done += 1
+        try:
+            count = engine.fire_due()
+        except Exception:
+            failures += 1
+            failing += 1
+            log.exception("timer sweep failed (%d in a row, %d in all)", failing, failures)
+            sleep(min(interval * 2 ** min(failing - 1, 10), MAX_BACKOFF_SECONDS))
+            continue
+        failing = 0
+        stepped += count
+        if count == 0:
+            sleep(interval)
+    return stepped, failures

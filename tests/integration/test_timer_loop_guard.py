@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings
-from api.timer_loop import TimerLoop
+from api.timer_loop import TimerLoop, run_worker
 from engine.services import Actor
 
 CLERK = Actor("clerk", "court_clerk", "临海市人民法院")
@@ -120,3 +120,27 @@ def test_fire_due_logs_and_counts_a_case_it_cannot_step(
     assert engine.failed_fires == 1
     assert any("BAD-1" in r.getMessage() for r in caplog.records)
     assert "consent_refused" in [e.activity for e in engine.events("OK-1")]
+
+
+def test_the_stand_alone_worker_goes_on_after_a_database_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, clock = _app(tmp_path)
+    engine = app.state.engine
+    engine.open_case(process_id="pre_filing_referral", case_id="LOOP-2", actor=CLERK)
+    clock.at += timedelta(days=10)
+    sql = engine.store.engine
+    _rename(sql, "timer_leases", "timer_leases_gone")
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the database comes back while the worker waits
+        waits.append(seconds)
+        if len(waits) == 2:
+            _rename(sql, "timer_leases_gone", "timer_leases")
+
+    with caplog.at_level(logging.ERROR, logger="suitiao.api"):
+        stepped, failures = run_worker(engine, 1.0, rounds=4, sleep=sleep)
+    assert failures == 2 and stepped == 1
+    assert waits[:2] == [1.0, 2.0]  # backing off while it fails
+    assert "consent_refused" in [e.activity for e in engine.events("LOOP-2")]
+    assert any("timer sweep failed" in r.getMessage() for r in caplog.records)
