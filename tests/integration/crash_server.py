@@ -8,6 +8,7 @@ once a quarter have been answered, so most are in flight.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -86,6 +87,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
+        self.kill()  # never leave a half-started server behind
         raise AssertionError("the server did not start")
 
     def children(self, every: bool = False) -> list[int]:
@@ -129,8 +131,11 @@ class Server:
         return max(self.children(), key=load)
 
     def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)  # no respawn while its children die
         for pid in self.children(every=True):
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
