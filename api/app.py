@@ -16,9 +16,10 @@ from api import errors, web
 from api.bootstrap import build_engine
 from api.http import auth, cases, documents, feeds, reference
 from api.http.deps import Services
-from api.http.middleware import Authenticate, LimitBody
+from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.security import Tokens, load_secret
 from api.settings import Settings
+from api.timer_loop import TimerLoop
 from engine.services import Engine
 from storage.accounts import AccountStore
 from storage.documents import DocumentStore
@@ -62,19 +63,6 @@ async def _notify_loop(services: Services, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def _timer_loop(services: Services, interval: float) -> None:
-    """Fire due timers in the background; one sweep is an indexed query when nothing is due."""
-
-    def sweep() -> int:
-        with services.steps:  # never alongside a request's step (see Services.steps)
-            return services.engine.fire_due(limit=50)
-
-    while True:
-        stepped = await asyncio.to_thread(sweep)
-        if stepped == 0:
-            await asyncio.sleep(interval)
-
-
 def _tune_gc() -> None:
     """Fewer, cheaper collections: a server keeps thousands of live workflow objects in its
     cache, and a full collection walking them all stalls every request in flight (the p99)."""
@@ -111,7 +99,7 @@ def create_app(
             yield
             return
         _tune_gc()  # a serving process, not a test client: see _tune_gc
-        tasks = [asyncio.create_task(_timer_loop(services, settings.timer_poll_seconds))]
+        tasks = [asyncio.create_task(TimerLoop(services, settings.timer_poll_seconds).run())]
         if settings.notify_poll_seconds > 0:
             tasks.append(asyncio.create_task(_notify_loop(services, settings.notify_poll_seconds)))
         try:
@@ -143,4 +131,5 @@ def create_app(
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API
+    app.add_middleware(SecurityHeaders)  # outermost: the pages' answers and the API's
     return app

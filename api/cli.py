@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
@@ -232,48 +232,35 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    import time
-
     from api.bootstrap import build_engine
     from api.settings import Settings
+    from api.timer_loop import run_worker
 
     settings = Settings.from_env()
     engine = build_engine(settings)
-    while True:
-        stepped = engine.fire_due()
-        if args.once:
-            sys.stdout.write(f"fired timers of {stepped} case(s)\n")
-            return EXIT_OK
-        if stepped == 0:
-            time.sleep(args.interval or settings.timer_poll_seconds)
+    if args.once:
+        sys.stdout.write(f"fired timers of {engine.fire_due()} case(s)\n")
+        return EXIT_OK
+    run_worker(engine, args.interval or settings.timer_poll_seconds)  # logs and goes on
+    return EXIT_OK
 
 
-def cmd_verify(_args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     from api.bootstrap import build_engine
-    from engine.domain.events import verify_chain
+    from storage.verify import Report, seal, verify
 
     engine = build_engine()
-    problems: list[str] = []
-    checked = 0
-    offset = 0
-    from engine.ports import CaseQuery
-
-    while True:
-        batch = engine.store.query(CaseQuery(limit=500, offset=offset))
-        if not batch:
-            break
-        offset += len(batch)
-        for case in batch:
-            checked += 1
-            events = engine.store.events(case.id)
-            problems += verify_chain(events)
-            if events and (events[-1].hash != case.last_hash or events[-1].seq != case.last_seq):
-                problems.append(f"{case.id}: case row does not point at its last event")
-            if case.status == "closed" and engine.store.timers(case.id):
-                problems.append(f"{case.id}: closed but still has armed timers")
-    for problem in problems:
+    store: Any = engine.store
+    if args.seal:
+        signed = seal(store.engine, store.anchors)
+        sys.stdout.write(f"signed {signed} case(s) and their letters as they stand now\n")
+        return EXIT_OK
+    report = Report()
+    problems = 0
+    for problem in verify(store.engine, store.anchors, report):
+        problems += 1
         sys.stdout.write(problem + "\n")
-    sys.stdout.write(f"checked {checked} case(s): {len(problems)} problem(s)\n")
+    sys.stdout.write(f"checked {report.checked} case(s): {problems} problem(s)\n")
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
@@ -632,7 +619,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float)
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("verify", help="check hash chains and case/event/timer consistency")
+    p = sub.add_parser(
+        "verify", help="check hash chains, signed anchors, timers and letters against events"
+    )
+    p.add_argument(
+        "--seal",
+        action="store_true",
+        help="sign the data as it stands (once, after upgrading to a version with anchors)",
+    )
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("user", help="add or list API users; make API keys")

@@ -104,6 +104,7 @@ LABELS = {
     "phone": "电话号码",
     "id_number": "身份证号码",
     "channel": "收案渠道",
+    "court": "受理法院",
     "summary": "纠纷概要",
     "action": "操作",
     "reason": "理由",
@@ -136,11 +137,16 @@ LABELS = {
 }
 
 
+OWN_CODES = frozenset({"control_character", "date_out_of_range"})
+
+
 def _message(error: dict[str, Any], label: str) -> tuple[str, str]:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
     if kind in ("missing", "missing_argument"):
         return "missing_field", f"请填写{label}"
+    if kind in OWN_CODES:  # our own validators (api/http/validators.py): code and message
+        return kind, str(error.get("msg", ""))
     if kind == "extra_forbidden":
         return "unknown_field", f"不支持的字段“{label}”"
     if kind == "literal_error" or kind == "enum":
@@ -210,7 +216,12 @@ def install(app: FastAPI) -> None:
 
     async def on_http(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101
-        codes = {404: ("not_found", "没有这个地址"), 405: ("method_not_allowed", "不支持此方法")}
+        codes = {
+            404: ("not_found", "没有这个地址"),
+            405: ("method_not_allowed", "不支持此方法"),
+            # FastAPI's words for a body it could not decode (its own text is English)
+            400: ("malformed_body", "请求体无法解析，须为 UTF-8 编码的 JSON"),
+        }
         code, message = codes.get(exc.status_code, ("http_error", str(exc.detail)))
         return json_response(
             exc.status_code,

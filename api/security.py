@@ -6,6 +6,8 @@ var/secret_key (mode 0600), so tokens survive a restart and no secret lives in t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -71,6 +73,11 @@ class Tokens:
             "exp": now + self.ttl,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def bind(self, purpose: str, text: str) -> str:
+        """An HMAC of `text` under the signing secret, for values a browser must not forge."""
+        message = f"{purpose}\n{text}".encode()
+        return hmac.new(self._secret.encode(), message, hashlib.sha256).hexdigest()
 
     def read(self, token: str) -> Account | None:
         """The account a valid, unexpired token was issued to; None otherwise."""

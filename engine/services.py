@@ -132,6 +132,7 @@ class Engine:
         self._cache: OrderedDict[str, tuple[int, Any, list[CaseEvent]]] = OrderedDict()
         self._cache_size = cache_size
         self.worker = f"worker-{uuid4().hex[:12]}"
+        self.failed_fires = 0  # cases a sweep could not step (logged), since start
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -316,11 +317,14 @@ class Engine:
             until = min(now, next_other) if next_other is not None else now
             try:
                 fired = self._fire_case(case_id, until)
-            except DomainError:  # stepped meanwhile by another worker, or closed
+            except DomainError as exc:  # stepped meanwhile by another worker, or closed
+                self.failed_fires += 1
+                log.warning("timers of case %s not fired: %s", case_id, exc)
                 fired = False
             except Exception:
                 # One unreadable case must not stop every other deadline: log it, pass it over
                 # in this sweep (it stays due, so `suitiao verify` and the next sweep see it).
+                self.failed_fires += 1
                 log.exception("timers of case %s could not be fired", case_id)
                 fired = False
             finally:

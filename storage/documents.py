@@ -15,10 +15,15 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Column, Engine, LargeBinary, select, update
+import orjson
+from sqlalchemy import Column, Engine, LargeBinary, func, select, update
 from sqlmodel import Field, SQLModel
 
+from storage.idempotency import write_pending
+from storage.integrity import anchors_for
+
 FORMATS = ("pdf", "docx")
+MAX_PER_CASE = 200  # letters kept with one case; identical ones are kept once anyway
 SERVING_CHANNELS = ("post", "email", "sms", "platform", "in_person")
 
 
@@ -62,6 +67,10 @@ class UnknownDocument(LookupError):
     pass
 
 
+class TooManyDocuments(Exception):
+    """The case holds MAX_PER_CASE documents: no more are kept (a runaway client, a loop)."""
+
+
 def _record(row: Any) -> DocumentRecord:
     return DocumentRecord(
         id=row.id,
@@ -95,21 +104,50 @@ class DocumentStore:
     ) -> DocumentRecord:
         if format not in FORMATS:
             raise ValueError(f"format {format!r} is not one of {FORMATS}")
+        sha256 = hashlib.sha256(content).hexdigest()
         values = {
             "id": uuid4().hex,
             "case_id": case_id,
             "kind": kind,
             "format": format,
-            "sha256": hashlib.sha256(content).hexdigest(),
+            "sha256": sha256,
             "size": len(content),
             "created_ts": created_at.timestamp(),
             "created_by": created_by,
             "served_via": None,
             "served_ts": None,
         }
+        same = select(*_LISTED).where(
+            documents_t.c.case_id == case_id,
+            documents_t.c.kind == kind,
+            documents_t.c.format == format,
+            documents_t.c.sha256 == sha256,
+        )
+        count = select(func.count()).where(documents_t.c.case_id == case_id)
         with self.engine.begin() as conn:
-            conn.execute(documents_t.insert().values(**values, content=content))
-        return _record(SimpleNamespace(**values))
+            # The same letter with the same bytes is the same document: keep it once.
+            found = conn.execute(same.order_by(documents_t.c.created_ts).limit(1)).first()
+            if found is not None:
+                record = _record(found)
+            else:
+                if (conn.execute(count).scalar() or 0) >= MAX_PER_CASE:
+                    raise TooManyDocuments(
+                        f"本案保存的文书已达上限（{MAX_PER_CASE}份），请勿重复生成"
+                    )
+                conn.execute(documents_t.insert().values(**values, content=content))
+                anchors = anchors_for(self.engine)
+                if anchors is not None:  # signed for `suitiao verify`
+                    anchors.write_document(conn, str(values["id"]), values)
+                record = _record(SimpleNamespace(**values))
+            answer = orjson.dumps({"document": record.id}).decode()
+            write_pending(conn, answer=(200, answer))  # the request's key, with the letter
+        return record
+
+    def get(self, document_id: str) -> DocumentRecord | None:
+        stmt = select(*_LISTED).where(documents_t.c.id == document_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return _record(row) if row is not None else None
 
     def list(self, case_id: str) -> list[DocumentRecord]:
         """A case's documents, oldest first (kind, format, hash, created, served)."""

@@ -32,6 +32,8 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StoredCase, Timer
+from storage.idempotency import write_pending
+from storage.integrity import Anchors, register
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
 from storage.task_rows import task_rows, task_rows_t
 
@@ -172,16 +174,27 @@ def _event(row: Any) -> CaseEvent:
 
 
 class SqlCaseStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, anchors: Anchors | None = None) -> None:
+        """`anchors`: sign every write for `suitiao verify` (storage/integrity.py)."""
         self.engine = engine
+        self.anchors = anchors
+        if anchors is not None:
+            register(engine, anchors)
 
     @classmethod
-    def from_url(cls, url: str = DEFAULT_URL) -> SqlCaseStore:
+    def from_url(cls, url: str = DEFAULT_URL, anchors: Anchors | None = None) -> SqlCaseStore:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
         create_schema(engine)
-        return cls(engine)
+        return cls(engine, anchors)
+
+    def _anchor(self, conn: Any, case: StoredCase, timers: Sequence[Timer], new: bool) -> None:
+        if self.anchors is None:
+            return
+        self.anchors.write_head(conn, _case_values(case), [_timer_values(t) for t in timers])
+        if new:
+            self.anchors.count_case(conn)
 
     def get(self, case_id: str) -> StoredCase | None:
         with self.engine.connect() as conn:
@@ -201,6 +214,8 @@ class SqlCaseStore:
                 rows = task_rows(case)
                 if rows:
                     conn.execute(_INSERT_TASKS, rows)
+                self._anchor(conn, case, timers, new=True)
+                write_pending(conn)  # the request's Idempotency-Key, with the step
         except IntegrityError as exc:
             raise CaseExists(f"案件 {case.id} 已存在") from exc
 
@@ -229,6 +244,8 @@ class SqlCaseStore:
                 rows = task_rows(case)
                 if rows:
                     conn.execute(_INSERT_TASKS, rows)
+                self._anchor(conn, case, timers, new=False)
+                write_pending(conn)  # the request's Idempotency-Key, with the step
         except IntegrityError as exc:  # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 

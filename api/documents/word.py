@@ -8,6 +8,7 @@ with fixed timestamps so the same case data gives the same bytes (and the same h
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -28,6 +29,14 @@ ALIGN = {
     "right": WD_ALIGN_PARAGRAPH.RIGHT,
 }
 INDENTED = frozenset({"body", "item", "note"})
+# What XML 1.0 cannot hold (python-docx refuses it: every letter of the case failed with 500),
+# and the C1 controls and DEL, which no letter means to print. Input refuses them now; this
+# covers data stored before that, or arriving by another way.
+_NOT_PRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    return _NOT_PRINTABLE.sub("", text)
 
 
 def _font(run: Run, name: str, size: int) -> None:
@@ -54,6 +63,7 @@ def render_docx(title: str, blocks: Sequence[tuple[str, str]], subject: str) -> 
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     props = document.core_properties
+    title, subject = printable(title), printable(subject)
     props.title, props.subject, props.author = title, subject, "Suitiao"
     props.created = props.modified = FIXED
     props.last_modified_by, props.revision = "Suitiao", 1
@@ -72,7 +82,7 @@ def render_docx(title: str, blocks: Sequence[tuple[str, str]], subject: str) -> 
             paragraph.paragraph_format.first_line_indent = Pt(size * 2)
         paragraph.paragraph_format.line_spacing = Pt(26 if size <= 14 else size * 1.6)
         face = TITLE_FONT if style in ("title", "slip") else BODY_FONT
-        _font(paragraph.add_run(text), face, size)
+        _font(paragraph.add_run(printable(text)), face, size)
     buffer = io.BytesIO()
     document.save(buffer)
     return _reproducible(buffer.getvalue())

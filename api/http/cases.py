@@ -30,7 +30,7 @@ from api.http.schemas import (
 )
 from api.http.validators import amount_number
 from api.http.views import case_read, check_visible, etag, parse_if_match, visible_case
-from engine.domain.errors import ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
+from engine.domain.errors import CaseExists, ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
 from standard_rules.audit import audit
 from standard_rules.eventlog import Event, parse_datetime
 
@@ -97,17 +97,33 @@ def create_case(
     body: CaseCreate, services: Svc, account: Writer, key: IdempotencyKey = None
 ) -> Response:
     def work() -> idempotency.Outcome:
-        with services.steps:
-            view = services.engine.open_case(
-                process_id=body.process_id,
-                case_id=body.case_id,
-                actor=actor(account),
-                facts=_facts(body),
-            )
+        try:
+            with services.steps:
+                view = services.engine.open_case(
+                    process_id=body.process_id,
+                    case_id=body.case_id,
+                    actor=actor(account),
+                    facts=_facts(body),
+                )
+        except CaseExists:
+            orgs = services.reads.orgs(body.case_id)
+            if orgs is not None and visibility(account).allows(*orgs):
+                raise  # the caller's own case: 409, as it may know
+            # Another organisation's case: say nothing of it (not "exists", not whose).
+            raise ApiError(
+                422,
+                "case_id_unavailable",
+                "此案号不能由本单位登记，请核对案号",
+                field="case_id",
+            ) from None
+        return 201, case_read(view, account), etag(view.version)
+
+    def current() -> idempotency.Outcome:
+        view = services.engine.case(body.case_id)
         return 201, case_read(view, account), etag(view.version)
 
     request_hash = idempotency.fingerprint("POST", "/cases", body)
-    return idempotency.run(services, account, key, request_hash, work)
+    return idempotency.run_step(services, account, key, request_hash, work, current)
 
 
 @router.get(
@@ -225,8 +241,12 @@ def _complete(
             raise from_domain(exc, current.model_dump(mode="json")) from None
         return 200, case_read(view, account), etag(view.version)
 
+    def current() -> idempotency.Outcome:
+        view = visible_case(services, account, case_id)
+        return 200, case_read(view, account), etag(view.version)
+
     request_hash = idempotency.fingerprint("POST", f"/cases/{case_id}/tasks/{task_id}", body)
-    return idempotency.run(services, account, key, request_hash, work)
+    return idempotency.run_step(services, account, key, request_hash, work, current)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""ASGI middleware: who is calling (bearer token or API key), and how big a body may be.
+"""ASGI middleware: who is calling (bearer token or API key), how big a body may be, what a JSON
+body must be (UTF-8, nesting bounded), and the headers every answer carries.
 
 Authentication runs first, for every path but the public ones, so an operation answers 401 to a
 request without valid credentials before it looks at anything else. Bodies over the limit are
@@ -65,6 +66,83 @@ class Authenticate:
         await self.app(scope, receive, send)
 
 
+MAX_JSON_DEPTH = 32  # our bodies nest 3 deep; Python's parser recurses (and fails in English)
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot nest deeper than it has brackets: the usual case, no scan
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _json_problem(headers: dict[bytes, bytes], body: bytes) -> ApiError | None:
+    if b"json" not in headers.get(b"content-type", b"").lower():
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"请求体须为 UTF-8 编码的 JSON（第 {exc.start + 1} 个字节无效）"
+        return ApiError(400, "invalid_utf8", message)
+    if json_depth_exceeds(body):
+        return ApiError(400, "json_too_deep", f"JSON 嵌套不能超过 {MAX_JSON_DEPTH} 层")
+    return None
+
+
+class SecurityHeaders:
+    """No framing (clickjacking), no caching of case data, no content sniffing, on every answer
+    of the pages and the API; static files may be cached."""
+
+    HEADERS = (
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", b"frame-ancestors 'none'"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp, static_prefix: str = "/ui/static/") -> None:
+        self.app, self.static_prefix = app, static_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = str(scope["path"]).startswith(self.static_prefix)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {h for h, _ in self.HEADERS}
+                    and (cacheable or k.lower() != b"cache-control")
+                ]
+                headers.extend(self.HEADERS)
+                if not cacheable:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class LimitBody:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -91,9 +169,7 @@ class LimitBody:
             if length > self.max_bytes:
                 await _send_error(self._too_large(), scope, receive, send)
                 return
-            await self.app(scope, receive, send)
-            return
-        # No length given: read the body here, up to the limit, then hand it on.
+        # Read the body here (it is small: at most max_bytes), then hand it on.
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -109,6 +185,10 @@ class LimitBody:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        problem = _json_problem(headers, body)
+        if problem is not None:
+            await _send_error(problem, scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:

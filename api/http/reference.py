@@ -12,6 +12,7 @@ from api.http.deps import Anyone, Svc
 from api.http.responses import CASE_READ, READ, errors
 from api.http.schemas import DueRead, RuleRead
 from api.rule_output import due_dict, rule_dict
+from standard_rules.errors import CalendarError
 
 router = APIRouter(tags=["reference"])
 
@@ -50,6 +51,16 @@ def due(
 ) -> DueRead:
     if unit == "working" and days < 1:
         raise ApiError(422, "out_of_range", "工作日期限至少为1日", field="days")
-    if not date(1990, 1, 1) <= start <= date(2100, 12, 31):
-        raise ApiError(422, "out_of_range", "起算日须在1990年至2100年之间", field="from")
-    return DueRead.model_validate(due_dict(services.engine.calendar.due(start, days, unit)))
+    if not date(1990, 1, 1) <= start <= date(2099, 12, 31):
+        raise ApiError(422, "out_of_range", "起算日须在1990年至2099年之间", field="from")
+    try:
+        due = services.engine.calendar.due(start, days, unit)
+    except CalendarError:
+        # The legal calendar ends in 2099: a period running past it cannot be reckoned.
+        raise ApiError(
+            422,
+            "out_of_range",
+            "期限届满日超出法定日历的范围（至2099年底），请减少天数",
+            field="days",
+        ) from None
+    return DueRead.model_validate(due_dict(due))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.validators import Amount, IdNumber, Phone
+from api.http.validators import Amount, IdNumber, Line, NearDate, Paragraph, Phone
 
 ProcessId = Literal[
     "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
@@ -32,13 +32,13 @@ class ErrorBody(BaseModel):
 
 
 class Consumer(Strict):
-    name: str = Field(min_length=1, max_length=50)
+    name: Line = Field(min_length=1, max_length=50)
     phone: Phone | None = None
     id_number: IdNumber | None = None
 
 
 class Business(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
 
 
 class CaseFacts(Strict):
@@ -46,7 +46,7 @@ class CaseFacts(Strict):
     consumer: Consumer | None = None
     business: Business | None = None
     channel: Literal["offline", "online"] | None = None
-    summary: str | None = Field(default=None, max_length=2000)
+    summary: Paragraph | None = Field(default=None, max_length=2000)
 
 
 class CaseCreate(Strict):
@@ -113,17 +113,21 @@ class TaskSubmission(Strict):
     """Completes a waiting task: `action` is one of the task's choices, the rest its fields."""
 
     action: str = Field(min_length=1, max_length=40)
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Paragraph | None = Field(default=None, max_length=500)
     party: Literal["consumer", "business", "both"] | None = None
-    mediator_org: str | None = Field(default=None, max_length=200)
+    mediator_org: Line | None = Field(default=None, max_length=200)
     procedure: Literal["ordinary", "simple"] | None = None
-    until: date | None = None
+    until: NearDate | None = None
     amount: Amount | None = None
-    effective_on: date | None = None
+    effective_on: NearDate | None = None
     joint: bool | None = None
     voluntary: bool | None = None
-    session_at: str | None = Field(default=None, max_length=500)
-    place: str | None = Field(default=None, max_length=500)
+    session_at: Line | None = Field(default=None, max_length=500)
+    place: Line | None = Field(default=None, max_length=500)
+    # How the 调解通知 was served (notify_parties), and the court a complaint agreement goes to
+    # for judicial confirmation (R41): without them a complaint case could not get there.
+    channel: Literal["in_person", "post", "sms", "email", "phone", "online"] | None = None
+    court: Line | None = Field(default=None, min_length=1, max_length=200)
 
 
 class EventRead(BaseModel):

@@ -7,11 +7,12 @@ passes code and message through and names the field.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -20,6 +21,11 @@ _ID = re.compile(r"^[1-9]\d{16}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 MAX_AMOUNT = Decimal("1000000000")
+# C0 and C1 control characters and DEL: invisible, break Word letters (not valid XML) and
+# terminals. Line ends and tabs are allowed only in free text (Paragraph), never in names.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_MESSAGE = "不得包含控制字符（换行、制表符以外的不可见字符），请删除后重试"
 
 
 def id_check_char(first17: str) -> str:
@@ -72,6 +78,60 @@ def check_amount(value: Any) -> Decimal:
     return amount
 
 
+def check_line(value: Any) -> Any:
+    """A name or one line of text: no control characters at all."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise PydanticCustomError(
+            "control_character", CONTROL_MESSAGE.replace("换行、制表符以外的", "")
+        )
+    return value
+
+
+def check_paragraph(value: Any) -> Any:
+    """Free text: line ends and tabs, but no other control character."""
+    if isinstance(value, str) and _CONTROL_IN_TEXT.search(value):
+        raise PydanticCustomError("control_character", CONTROL_MESSAGE)
+    return value
+
+
+MIN_DATE = date(2000, 1, 1)
+HORIZON_DAYS = 2 * 366  # a pause or extension further ahead than two years is a typing error
+
+
+def check_near_date(value: date) -> date:
+    """A date a case may wait for (pause, extension, effect): not before 2000, not more than
+    two years ahead; the legal calendar cannot reckon past 2099 at all."""
+    latest = date.today() + timedelta(days=HORIZON_DAYS)
+    if not MIN_DATE <= value <= latest:
+        raise PydanticCustomError(
+            "date_out_of_range", f"日期须在{MIN_DATE.isoformat()}至{latest.isoformat()}之间"
+        )
+    return value
+
+
+DATE_FIELDS = frozenset({"until", "effective_on"})
+
+
+def form_problem(
+    form: Mapping[str, str], lines: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """(field, 中文 message) of the first value a page's form must not pass on: a control
+    character (in any field; `lines` hold names, where line ends are refused too) or a date
+    out of bounds. The pages send forms to the engine without the API's schemas."""
+    for name, value in form.items():
+        pattern = _CONTROL if name in lines else _CONTROL_IN_TEXT
+        if pattern.search(value):
+            return name, CONTROL_MESSAGE
+        if name in DATE_FIELDS and value.strip():
+            try:
+                check_near_date(date.fromisoformat(value.strip()))
+            except PydanticCustomError as exc:  # a ValueError too: caught first
+                return name, exc.message()
+            except ValueError:
+                return name, "日期须为 YYYY-MM-DD"
+    return None
+
+
 def amount_number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral() else float(amount)
 
@@ -93,3 +153,6 @@ Amount = Annotated[
         {"type": "number", "minimum": 0, "maximum": 1e9, "description": "金额（元），精确到分"}
     ),
 ]
+Line = Annotated[str, AfterValidator(check_line)]
+Paragraph = Annotated[str, AfterValidator(check_paragraph)]
+NearDate = Annotated[date, AfterValidator(check_near_date)]

@@ -32,6 +32,7 @@ from api.documents.template import load_template
 from api.errors import ApiError
 from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibility
 from api.http.masking import mask
+from api.http.validators import form_problem
 from api.http.views import visible_case
 from api.security import verify_password
 from api.web import case_extras, diagram
@@ -68,6 +69,7 @@ from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
+from storage.documents import TooManyDocuments
 from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 HERE = Path(__file__).parent
@@ -610,7 +612,7 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
         return _case_page(
             request, account, case_id, t, 422, document_error=message, document_form=form
         )
-    except (NotReady, FieldConflict, FontMissing) as exc:
+    except (NotReady, FieldConflict, FontMissing, TooManyDocuments) as exc:
         return _case_page(
             request, account, case_id, t, 422, document_error=str(exc), document_form=form
         )
@@ -680,6 +682,9 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
                 "此任务已办理或已不在等待（可能已被他人办理或期限已届满），请查看最新状态",
             ),
         )
+    problem = form_problem(form)  # control characters, far dates (api/http/validators.py)
+    if problem is not None:
+        return _case_page(request, account, case_id, t, 422, form, (task_id, *problem))
     version = form.get("version", "")
     payload = payload_from_form(task.bpmn_id, action, form)
     needed = missing_for_letters(task.bpmn_id, action, payload)
@@ -819,6 +824,9 @@ def _validate_new(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]
         errors["summary"] = "纠纷概要不能超过2000字"
     elif summary:
         facts["summary"] = summary
+    problem = form_problem(form, lines=frozenset({"consumer", "phone", "business"}))
+    if problem is not None:  # control characters (they broke every Word letter of the case)
+        errors.setdefault(*problem)
     return facts, errors
 
 

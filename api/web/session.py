@@ -5,9 +5,11 @@ user opens re-issues it after checking the account is still active, so a session
 minutes without use, and a deactivated user is out at the next click. Cookies are HttpOnly and
 SameSite=Lax, and Secure unless the site is served on localhost.
 
-CSRF: a random token in its own cookie, echoed by every form in a hidden field and compared on
-POST (double submit; SameSite=Lax already keeps other sites' POSTs from carrying the session).
-A new token is set at sign-in, so a token planted before sign-in is worthless after it.
+CSRF: a random nonce in its own cookie; every form echoes HMAC(secret, nonce, signed-in user)
+in a hidden field, checked on POST. The nonce alone is not enough: cookies ignore the port, so a
+page on another port of the same host can plant the cookie (cookie tossing) and, SameSite=Lax
+letting same-site posts carry the session, post a form as the signed-in user. It cannot compute
+the HMAC for that user. A new nonce is set at sign-in, so one known before sign-in is no use.
 """
 
 from __future__ import annotations
@@ -85,29 +87,51 @@ def clear_session(response: Response, request: Request) -> None:
     )
 
 
-def csrf_token(request: Request) -> str:
-    """This browser's CSRF token; a new one is made (and set by `finish`) when it has none."""
-    token = getattr(request.state, "csrf", None)
-    if isinstance(token, str):
-        return token
-    token = request.cookies.get(CSRF_COOKIE) or ""
-    if len(token) < 32:
-        token = secrets.token_urlsafe(32)
+def _principal(request: Request) -> str:
+    """Whom the session names ('' before sign-in): the CSRF token is bound to it."""
+    account = getattr(request.state, "account", None)
+    if isinstance(account, Account):
+        return account.id
+    token = request.cookies.get(SESSION_COOKIE)
+    claimed = services(request).tokens.read(token) if token else None
+    return claimed.id if claimed is not None else ""
+
+
+def _bound(request: Request, nonce: str, principal: str | None = None) -> str:
+    who = _principal(request) if principal is None else principal
+    return services(request).tokens.bind("csrf", f"{nonce}\n{who}")
+
+
+def _nonce(request: Request) -> str:
+    """This browser's CSRF nonce; a new one is made (and set by `finish`) when it has none."""
+    nonce = getattr(request.state, "csrf", None)
+    if isinstance(nonce, str):
+        return nonce
+    nonce = request.cookies.get(CSRF_COOKIE) or ""
+    if len(nonce) < 32:
+        nonce = secrets.token_urlsafe(32)
         request.state.csrf_new = True
-    request.state.csrf = token
-    return token
+    request.state.csrf = nonce
+    return nonce
+
+
+def csrf_token(request: Request, account: Account | None = None) -> str:
+    """The value forms echo: the nonce bound to the signed-in user (or `account`)."""
+    return _bound(request, _nonce(request), account.id if account is not None else None)
 
 
 def renew_csrf(request: Request) -> str:
-    token = secrets.token_urlsafe(32)
-    request.state.csrf = token
+    nonce = secrets.token_urlsafe(32)
+    request.state.csrf = nonce
     request.state.csrf_new = True
-    return token
+    return nonce
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
-    expected = request.cookies.get(CSRF_COOKIE) or ""
-    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+    nonce = request.cookies.get(CSRF_COOKIE) or ""
+    if len(nonce) < 32 or not submitted:
+        raise CsrfFailed()
+    if not hmac.compare_digest(_bound(request, nonce), submitted):
         raise CsrfFailed()
 
 

@@ -1,6 +1,10 @@
 """Crash safety: a worker is killed with SIGKILL at random moments while it completes tasks and
 fires timers, and restarted. Afterwards every acknowledged step is stored exactly once, no step
-is half-written, every hash chain verifies, and no timer is lost or fired twice."""
+is half-written, every hash chain verifies, and no timer is lost or fired twice.
+
+The same for HTTP servers (tests/integration/crash_server.py): a server, or one of several
+server processes, killed during a burst of idempotent requests; every retry with its key is
+answered (never "in progress" for a day) and every step is stored once."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from engine.services import Engine
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import default_pack
 from storage.sql import SqlCaseStore, create_schema
+from tests.integration.crash_server import Server, burst, check_once, prepare, retry_all, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMER_ONCE = ("mediation_timed_out", "consent_refused", "case_closed")
@@ -99,3 +104,50 @@ def test_sigkill_during_steps_loses_nothing_on_postgres(
     create_schema(postgres_engine)
     acked = _run_and_kill(postgres_url, rounds=5, seed=23)
     _check(postgres_url, acked)
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_burst_leaves_no_key_in_progress(tmp_path: Path) -> None:
+    url, cases = prepare(tmp_path)
+    server = Server(tmp_path, url, workers=1)
+    token = sign_in(server.base)
+    try:
+        answers = burst(server, token, cases, server.kill)
+    finally:
+        if server.process.poll() is None:
+            server.kill()
+    assert list(answers.values()).count(0) >= 1, "nothing was in flight: the kill came too late"
+    again = Server(tmp_path, url, workers=1)
+    try:
+        final = retry_all(again.base, token, cases)
+    finally:
+        again.kill()
+    assert all(s == 200 for s in final.values()), final
+    check_once(url, cases)
+
+
+@pytest.mark.slow
+def test_kill_9_of_one_of_several_server_processes(tmp_path: Path) -> None:
+    _kill_one_of_several(tmp_path, None)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_kill_9_of_one_of_several_server_processes_on_postgres(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    _kill_one_of_several(tmp_path, postgres_url)
+
+
+def _kill_one_of_several(tmp_path: Path, database_url: str | None) -> None:
+    url, cases = prepare(tmp_path, database_url)
+    server = Server(tmp_path, url, workers=2)
+    try:
+        token = sign_in(server.base)
+        answers = burst(server, token, cases, lambda: os.kill(server.busiest(), signal.SIGKILL))
+        assert 0 in answers.values(), "nothing was in flight in the killed process"
+        final = retry_all(server.base, token, cases)  # the other process (and its respawn)
+    finally:
+        server.kill()
+    assert all(s == 200 for s in final.values()), final
+    check_once(url, cases)

@@ -14,6 +14,7 @@ import storage.accounts
 import storage.attachments
 import storage.documents
 import storage.idempotency
+import storage.integrity
 import storage.outbox
 import storage.tables
 from storage.migrate import downgrade, upgrade

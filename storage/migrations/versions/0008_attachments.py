@@ -1,7 +1,7 @@
 """Files attached to a case and corrections of a case's facts (storage/attachments.py).
 
 Revision ID: 0008_attachments
-Revises: 0006_process_versions
+Revises: 0007_integrity_anchors
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0008_attachments"
-down_revision = "0006_process_versions"
+down_revision = "0007_integrity_anchors"
 branch_labels = None
 depends_on = None
 
