@@ -14,12 +14,13 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.bootstrap import build_engine
-from api.http import auth, cases, documents, feeds, reference
+from api.http import auth, cases, documents, feeds, orgs, reference
 from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody
 from api.security import Tokens, load_secret
 from api.settings import Settings
 from engine.services import Engine
+from standard_rules.orgs import load_registry
 from storage.accounts import AccountStore
 from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
@@ -103,6 +104,7 @@ def create_app(
         # Built once: each store checks its table on construction, which no request should pay.
         documents=DocumentStore(sql_engine),
         outbox=Outbox(sql_engine),
+        orgs=load_registry(agreements=settings.local_pairing),
     )
 
     @asynccontextmanager
@@ -140,6 +142,7 @@ def create_app(
 
     for router in (auth.router, cases.router, documents.router, feeds.router, reference.router):
         app.include_router(router)
+    app.include_router(orgs.router)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API

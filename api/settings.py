@@ -12,6 +12,7 @@ from pathlib import Path
 class Settings:
     database_url: str = "sqlite:///var/suitiao.db"
     local_rules: tuple[Path, ...] = ()
+    local_pairing: tuple[Path, ...] = ()  # agreements adding court–committee pairs
     calendar_dirs: tuple[Path, ...] = ()
     timer_poll_seconds: float = 30.0
     notify_poll_seconds: float = 300.0  # reminders and escalations; 0 turns the loop off
@@ -23,9 +24,11 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         local = os.environ.get("SUITIAO_LOCAL_RULES", "")
+        pairing = os.environ.get("SUITIAO_LOCAL_PAIRING", "")
         return cls(
             database_url=os.environ.get("DATABASE_URL", cls.database_url),
             local_rules=tuple(Path(p) for p in local.split(os.pathsep) if p),
+            local_pairing=tuple(Path(p) for p in pairing.split(os.pathsep) if p),
             timer_poll_seconds=float(os.environ.get("SUITIAO_TIMER_POLL_SECONDS", "30")),
             notify_poll_seconds=float(os.environ.get("SUITIAO_NOTIFY_POLL_SECONDS", "300")),
             secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),

@@ -74,7 +74,7 @@ class Registry:
     # -- look-ups ---------------------------------------------------------------------------------
 
     def find(self, text: object) -> Org | None:
-        """The organisation an id, short name, full name or alias names, or None."""
+        """The organisation an id, short name, full name, alias or court code names, or None."""
         if not isinstance(text, str):
             return None
         found = self._names.get(_key(text))
@@ -217,7 +217,8 @@ def _index(
         if org.division not in divisions:
             raise RegistryError(f"{org.id}: unknown division {org.division}")
         by_id[org.id] = org
-        for name in (org.id, org.short, org.name, *org.aliases):
+        codes = (org.court_code,) if org.court_code else ()
+        for name in (org.id, org.short, org.name, *org.aliases, *codes):
             key = _key(name)
             if names.get(key, org.id) != org.id:
                 raise RegistryError(f"{org.id}: name {name!r} also names {names[key]}")

@@ -21,6 +21,7 @@ from api.http.schemas import (
     UserCreate,
     UserRead,
 )
+from api.org_checks import OrgRefused, account_org
 from api.security import hash_password, verify_password
 from storage.accounts import Account, AccountExists
 
@@ -85,12 +86,13 @@ def create_user(
     body: UserCreate, services: Svc, admin: Admin, key: IdempotencyKey = None
 ) -> Response:
     def work() -> idempotency.Outcome:
+        org = _org(services, body.role, body.org)
         try:
             account = services.accounts.add_user(
                 username=body.username,
                 password_hash=hash_password(body.password),
                 role=body.role,
-                org=body.org,
+                org=org,
                 display_name=body.display_name,
                 scope=body.scope,
             )
@@ -110,6 +112,14 @@ def create_user(
 
     request_hash = idempotency.fingerprint("POST", "/users", body)
     return idempotency.run(services, admin, key, request_hash, work)
+
+
+def _org(services: Svc, role: str, org: str) -> str:
+    """A person belongs to a registry organisation of their role's kind (clerks to a court)."""
+    try:
+        return account_org(services.orgs, role, org)
+    except OrgRefused as exc:
+        raise ApiError(422, exc.code, exc.message, field="org") from None
 
 
 def _key_read(account: Account) -> ApiKeyRead:
@@ -142,7 +152,10 @@ def create_key(
 ) -> Response:
     def work() -> idempotency.Outcome:
         account, secret = services.accounts.add_key(
-            name=body.name, role=body.role, org=body.org, scope=body.scope
+            name=body.name,
+            role=body.role,
+            org=_org(services, body.role, body.org),
+            scope=body.scope,
         )
         return 201, ApiKeyIssued(**_key_read(account).model_dump(), key=secret), None
 

@@ -30,6 +30,7 @@ from api.http.schemas import (
 )
 from api.http.validators import amount_number
 from api.http.views import case_read, check_visible, etag, parse_if_match, visible_case
+from api.org_checks import check_step
 from engine.domain.errors import ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
 from standard_rules.audit import audit
 from standard_rules.eventlog import Event, parse_datetime
@@ -211,6 +212,8 @@ def _complete(
         payload = body.model_dump(mode="json", exclude_none=True)
         if body.amount is not None:
             payload["amount"] = amount_number(body.amount)
+        orgs = services.reads.orgs(case_id)
+        payload = check_step(services.orgs, orgs[0] if orgs else None, payload)
         try:
             with services.steps:
                 view = services.engine.complete(

@@ -19,6 +19,7 @@ from api.errors import forbidden, unauthenticated
 from api.security import Tokens
 from api.settings import Settings
 from engine.services import Actor, Engine
+from standard_rules.orgs import Registry, default_registry
 from storage.accounts import Account, AccountStore
 from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
@@ -47,6 +48,8 @@ class Services:
     # SQLite takes one writer at a time anyway, so this costs little. Other processes are kept
     # apart by the version compare-and-swap in the store.
     steps: threading.Lock = field(default_factory=threading.Lock)
+    # The organisation registry with this deployment's local pairing agreements.
+    orgs: Registry = field(default_factory=default_registry)
 
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

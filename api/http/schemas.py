@@ -112,6 +112,7 @@ class TaskSubmission(Strict):
     reason: str | None = Field(default=None, max_length=500)
     party: Literal["consumer", "business", "both"] | None = None
     mediator_org: str | None = Field(default=None, max_length=200)
+    court: str | None = Field(default=None, max_length=200, description="受理司法确认的法院")
     procedure: Literal["ordinary", "simple"] | None = None
     until: date | None = None
     amount: Amount | None = None

@@ -28,6 +28,7 @@ from api.errors import ApiError
 from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibility
 from api.http.masking import mask
 from api.http.views import visible_case
+from api.org_checks import check_step, paired_committees
 from api.security import verify_password
 from api.web import diagram
 from api.web.deadlines import (
@@ -427,7 +428,7 @@ def _case_page(
         summary=view.facts.get("summary"),
         channel=view.facts.get("channel"),
         case_url=case_url,
-        org_options=_mediator_orgs(services(request)),
+        org_options=_org_pick_lists(services(request), view.court_org),
         documents=_documents(services(request), case_id),
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
@@ -484,8 +485,15 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
-def _mediator_orgs(svc: Services) -> list[str]:
-    return sorted({a.org for a in svc.accounts.users() if a.role == "mediator"})
+def _org_pick_lists(svc: Services, court_org: str | None) -> dict[str, list[tuple[str, str]]]:
+    """Organisation fields are pick-lists from the registry, never free text: the committees
+    paired with the case's court, and the courts of Zhejiang for a judicial confirmation."""
+    committees = paired_committees(svc.orgs, court_org)
+    courts = svc.orgs.of_kind("court")
+    return {
+        "mediator_org": [(o.short, o.label) for o in committees],
+        "court": [(o.short, o.label) for o in courts],
+    }
 
 
 @router.get("/cases/{case_id}")
@@ -525,6 +533,7 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
     version = form.get("version", "")
     payload = payload_from_form(task.bpmn_id, action, form)
     try:
+        payload = check_step(svc.orgs, view.court_org, payload)
         with svc.steps:
             svc.engine.complete(
                 case_id=case_id,

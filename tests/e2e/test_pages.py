@@ -78,7 +78,7 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
     assert error.inner_text() == "请填写调解组织"
     assert page.locator("#field-mediator_org").get_attribute("aria-invalid") == "true"
     form = choose(page, "委派/委托")
-    form.get_by_label("调解组织").fill("临海市消保委")
+    form.get_by_label("调解组织").select_option("临海市消保委")
     form.get_by_role("button", name="委派/委托").click()
     page.wait_for_load_state()
     assert "签收委派/委托材料" in page.locator(".waiting").inner_text()

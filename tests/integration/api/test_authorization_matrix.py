@@ -150,6 +150,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/audit"): Row(AUDITOR_ONLY, fixed("/audit")),
     ("GET", "/stats"): Row(AUDITOR_ONLY, fixed("/stats")),
     ("GET", "/rules"): Row(EVERYONE, fixed("/rules")),
+    ("GET", "/orgs"): Row(EVERYONE, fixed("/orgs", kind="committee")),
+    ("GET", "/orgs/{org}/committees"): Row(EVERYONE, fixed("/orgs/临海市人民法院/committees")),
     ("GET", "/rules/{rule_id}"): Row(EVERYONE, fixed("/rules/R16")),
     ("GET", "/calendar/due"): Row(
         EVERYONE, fixed("/calendar/due", **{"from": "2026-09-28", "days": 3, "unit": "working"})
