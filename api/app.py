@@ -143,6 +143,7 @@ def create_app(
     for router in (auth.router, cases.router, documents.router, feeds.router, reference.router):
         app.include_router(router)
     app.include_router(orgs.router)
+    app.include_router(orgs.numbers)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API

@@ -66,6 +66,25 @@ class ScopedReads:
             row = conn.execute(stmt).first()
         return None if row is None else (row[0], row[1])
 
+    def existing_ids(self, ids: list[str]) -> list[str]:
+        """Which of these case ids are taken (one query, by primary key)."""
+        stmt = select(cases_t.c.id).where(cases_t.c.id.in_(ids)).order_by(cases_t.c.id)
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(stmt).all()]
+
+    def last_id_with_prefix(self, prefix: str) -> str | None:
+        """The id with the highest serial after a prefix: serials without padding sort by
+        length first, so this needs no reading of every id."""
+        stmt = (
+            select(cases_t.c.id)
+            .where(cases_t.c.id.startswith(prefix, autoescape=True))
+            .order_by(func.length(cases_t.c.id).desc(), cases_t.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else str(row[0])
+
     def cases(
         self,
         scope: Visibility,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from api import case_numbers
 from api.documents import FieldConflict, MissingFields, NotReady
 from api.documents import produce as produce_letter
 from api.documents import timeline as documents_timeline
@@ -60,6 +61,7 @@ from api.web.views import (
 )
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
+from standard_rules.case_number import try_parse
 from storage.accounts import Account
 
 HERE = Path(__file__).parent
@@ -193,10 +195,11 @@ def _org_options(views: list[Any]) -> tuple[list[str], list[str]]:
 
 
 def _filter_cases(views: list[Any], q: str, court: str, cpa: str, process: str) -> list[Any]:
+    number = try_parse(q) if q else None  # a 案号 finds its case however it was typed
     return [
         v
         for v in views
-        if matches(v, q)
+        if (matches(v, q) or (number is not None and try_parse(v.id) == number))
         and (not court or v.court_org == court)
         and (not cpa or v.mediator_org == cpa)
         and (not process or v.process_id == process)
@@ -586,9 +589,21 @@ def new_case_form(request: Request, account: Me) -> Response:
         account=account,
         t=t,
         processes=[(p, t.process(p)) for p in allowed],
-        values={"process_id": allowed[0], "channel": "offline"},
+        values={
+            "process_id": allowed[0],
+            "channel": "offline",
+            "case_id": _suggested_number(services(request), account),
+        },
         errors={},
     )
+
+
+def _suggested_number(svc: Services, account: Account) -> str:
+    """The next 诉前调 number of the clerk's court this year, offered in the form."""
+    court = svc.orgs.find(account.org)
+    if account.role != "court_clerk" or court is None or court.court_code is None:
+        return ""
+    return case_numbers.next_number(svc.reads, court.court_code, "民诉前调", today_shanghai().year)
 
 
 def _validate_new(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -655,10 +670,18 @@ async def new_case(request: Request, account: Me) -> Response:
     if not errors:
         svc = services(request)
         try:
+            form["case_id"] = case_numbers.check(
+                svc.orgs,
+                svc.reads,
+                process_id,
+                account.org,
+                form["case_id"].strip(),
+                today_shanghai(),
+            )
             with svc.steps:
                 svc.engine.open_case(
                     process_id=process_id,
-                    case_id=form["case_id"].strip(),
+                    case_id=form["case_id"],
                     actor=actor(account),
                     facts=facts,
                 )

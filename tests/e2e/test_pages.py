@@ -21,7 +21,7 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
-CASE = "(2026)浙1082民诉前调9001号"
+CASE = "（2026）浙1082民诉前调9001号"  # as normalised: full-width brackets, no padding
 
 
 def case_path(case_id: str) -> str:

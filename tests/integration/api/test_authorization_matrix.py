@@ -90,7 +90,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("DELETE", "/api-keys/{key_id}"): Row(admin_only(204), new_key),
     ("GET", "/cases"): Row(ALL_READERS, fixed("/cases")),
-    ("POST", "/cases"): Row("201/201 403/403 403/403 403/403 403/403", new_case),
+    # The number is 临海's (浙1082): the other court's clerk may not register under it.
+    ("POST", "/cases"): Row("201/422 403/403 403/403 403/403 403/403", new_case),
     ("GET", "/cases/{case_id}"): Row(READ_CASE, at("sign_for_referral", "", {})),
     ("GET", "/cases/{case_id}/events"): Row(READ_CASE, at("sign_for_referral", "/events", {})),
     ("GET", "/cases/{case_id}/audit"): Row(READ_CASE, at("sign_for_referral", "/audit", {})),
@@ -152,6 +153,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/rules"): Row(EVERYONE, fixed("/rules")),
     ("GET", "/orgs"): Row(EVERYONE, fixed("/orgs", kind="committee")),
     ("GET", "/orgs/{org}/committees"): Row(EVERYONE, fixed("/orgs/临海市人民法院/committees")),
+    ("GET", "/case-numbers/next"): Row(
+        "200/200 403/403 403/403 403/403 403/403", fixed("/case-numbers/next")
+    ),
     ("GET", "/rules/{rule_id}"): Row(EVERYONE, fixed("/rules/R16")),
     ("GET", "/calendar/due"): Row(
         EVERYONE, fixed("/calendar/due", **{"from": "2026-09-28", "days": 3, "unit": "working"})

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.demo import add_demo_users
 from api.settings import Settings
+from api.web.deadlines import today_shanghai
 from engine.services import Actor
 from tests.integration.web.test_pages import csrf, sign_in
 
@@ -107,3 +108,42 @@ def test_the_paired_committee_is_accepted(client: TestClient) -> None:
     answer = client.post(url, data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text[:500]
     assert engine.case("R-1").mediator_org == "临海市消保委"
+
+
+def test_the_new_case_form_offers_the_next_number_and_checks_the_court_code(
+    client: TestClient,
+) -> None:
+    sign_in(client, "clerk")
+    form = client.get("/ui/new").text
+    year = today_shanghai().year
+    assert f'value="（{year}）浙1082民诉前调1号"' in form
+    data = {"process_id": "pre_filing_referral", "consumer": "李娜", "csrf_token": csrf(form)}
+    answer = client.post("/ui/new", data={**data, "case_id": f"({year})浙1023民诉前调7号"})
+    assert answer.status_code == 422
+    error = re.search(r'id="field-case_id-error">([^<]*)<', answer.text)
+    assert error is not None and "不是临海市人民法院的代字（浙1082）" in html.unescape(
+        error.group(1)
+    )
+    answer = client.post("/ui/new", data={**data, "case_id": "abc"})
+    assert answer.status_code == 422 and "带括号的年份" in answer.text
+    made = client.post(
+        "/ui/new", data={**data, "case_id": f"({year})浙1082民诉前调0007号"}, follow_redirects=False
+    )
+    assert made.status_code == 303
+    assert f'value="（{year}）浙1082民诉前调8号"' in client.get("/ui/new").text
+
+
+def test_search_finds_a_case_number_however_it_is_typed(client: TestClient) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine.open_case(
+        process_id="pre_filing_referral",
+        case_id="(2026)浙1082民诉前调0042号",  # as the demo stores them
+        actor=CLERK,
+        facts={"consumer": {"name": "王芳"}},
+    )
+    sign_in(client, "clerk")
+    for typed in ("（2026）浙1082民诉前调42号", "(2026)浙1082民诉前调0042号", "民诉前调0042"):
+        listed = client.get("/ui/cases", params={"q": typed}).text
+        assert quote("(2026)浙1082民诉前调0042号", safe="") in listed, typed
+    listed = client.get("/ui/cases", params={"q": "（2026）浙1082民诉前调43号"}).text
+    assert quote("(2026)浙1082民诉前调0042号", safe="") not in listed
