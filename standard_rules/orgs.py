@@ -123,6 +123,21 @@ class Registry:
         names += [""] * (3 - len(names))
         return (names[0], names[1], names[2])
 
+    def roll_up(self, counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
+        """Figures per organisation added up by county, city and province (省市县三级). An
+        organisation above county level counts under its own level's name plus 本级."""
+        out: dict[str, dict[str, int]] = {"province": {}, "city": {}, "county": {}}
+        for org, n in counts.items():
+            province, city, county = self.rollup(org)
+            keys = {
+                "province": province,
+                "city": city or f"{province}本级",
+                "county": county or f"{city or province}本级",
+            }
+            for level, key in keys.items():
+                out[level][key] = out[level].get(key, 0) + n
+        return {level: dict(sorted(table.items())) for level, table in out.items()}
+
     # -- pairing ---------------------------------------------------------------------------------
 
     def committees_for(self, court: Org) -> list[Org]:

@@ -1,8 +1,11 @@
 """Reads limited to what one organisation may see: case lists, the event feed, statistics.
 
 A Visibility says which cases a caller sees: those whose court is its organisation, those whose
-mediator is, either, or (a provincial auditor) all of them. The feed reads the append-only
-events table in the order of its autoincrement id, so `after` is a durable cursor.
+mediator is, either, or (a provincial auditor) all of them. `below` adds the organisations under
+the caller's in the registry (a city committee's auditor sees its counties' cases), so the
+hierarchy is one IN list on the indexed organisation columns, never a read of every case.
+The feed reads the append-only events table in the order of its autoincrement id, so `after` is
+a durable cursor.
 """
 
 from __future__ import annotations
@@ -24,28 +27,35 @@ from storage.sql import _case, _event, cases_t, events_t
 class Visibility:
     side: str  # court | mediator | either | all | none
     org: str = ""
+    below: frozenset[str] = frozenset()  # organisations under `org` whose cases it sees too
+
+    @property
+    def orgs(self) -> frozenset[str]:
+        return self.below | {self.org}
 
     def allows(self, court_org: str | None, mediator_org: str | None) -> bool:
         if self.side == "all":
             return True
+        orgs = self.orgs
         if self.side == "court":
-            return court_org == self.org
+            return court_org in orgs
         if self.side == "mediator":
-            return mediator_org == self.org
+            return mediator_org in orgs
         if self.side == "either":
-            return self.org in (court_org, mediator_org)
+            return court_org in orgs or mediator_org in orgs
         return False
 
     def where(self) -> ColumnElement[bool]:
-        court, mediator = cases_t.c.court_org, cases_t.c.mediator_org
+        orgs = sorted(self.orgs)
+        court, mediator = cases_t.c.court_org.in_(orgs), cases_t.c.mediator_org.in_(orgs)
         if self.side == "all":
             return cases_t.c.id.is_not(None)  # type: ignore[no-any-return]
         if self.side == "court":
-            return court == self.org  # type: ignore[no-any-return]
+            return court  # type: ignore[no-any-return]
         if self.side == "mediator":
-            return mediator == self.org  # type: ignore[no-any-return]
+            return mediator  # type: ignore[no-any-return]
         if self.side == "either":
-            return (court == self.org) | (mediator == self.org)  # type: ignore[no-any-return]
+            return court | mediator  # type: ignore[no-any-return]
         return cases_t.c.id.is_(None)  # type: ignore[no-any-return]
 
 
@@ -137,6 +147,14 @@ class ScopedReads:
         with self.engine.connect() as conn:
             for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
                 yield _event(row)
+
+    def cases_by_org(self, scope: Visibility) -> dict[str, int]:
+        """Cases per handling organisation: the mediating one once referred, else the court.
+        One grouped query; the registry rolls these up by county, city and province."""
+        org = func.coalesce(cases_t.c.mediator_org, cases_t.c.court_org)
+        stmt = select(org, func.count()).where(scope.where()).group_by(org)
+        with self.engine.connect() as conn:
+            return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None}
 
     def statistics(self, scope: Visibility, now: datetime) -> dict[str, Any]:
         where = scope.where()

@@ -98,16 +98,18 @@ IdempotencyKey = Annotated[
 
 
 def visibility(account: Account) -> Visibility:
-    """Which cases a caller sees: its court's, its mediation organisation's, or (a provincial
-    auditor) all; admins see none."""
+    """Which cases a caller sees: its court's, its mediation organisation's, an auditor its
+    organisation's and those below it (a provincial auditor all); admins see none."""
     if account.role in ("court_clerk", "judge"):
         return Visibility("court", account.org)
     if account.role == "mediator":
         return Visibility("mediator", account.org)
     if account.role == "auditor":
-        return (
-            Visibility("all") if account.scope == "province" else Visibility("either", account.org)
-        )
+        if account.scope == "province":
+            return Visibility("all")
+        # An auditor sees its organisation and everything below it in the registry.
+        below = default_registry().scope_names(account.org)
+        return Visibility("either", account.org, below)
     return Visibility("none")
 
 

@@ -95,4 +95,11 @@ def statistics(services: Svc, account: Auditor) -> Statistics:
     report = audit_report(services, services.reads.events(scope), now)
     figures = services.reads.statistics(scope, now)
     by_rule = Counter(f.rule for f in report.findings)
-    return Statistics(**figures, findings_by_rule=dict(sorted(by_rule.items())))
+    levels = services.orgs.roll_up(services.reads.cases_by_org(scope))
+    return Statistics(
+        **figures,
+        findings_by_rule=dict(sorted(by_rule.items())),
+        by_province=levels["province"],
+        by_city=levels["city"],
+        by_county=levels["county"],
+    )

@@ -196,6 +196,11 @@ class Statistics(BaseModel):
     by_outcome: dict[str, int]
     deadline_within_3_days: int
     findings_by_rule: dict[str, int]
+    by_province: dict[str, int] = Field(default_factory=dict, description="按省汇总的案件数")
+    by_city: dict[str, int] = Field(
+        default_factory=dict, description="按设区市汇总（调解组织所在地，未委派的按法院）"
+    )
+    by_county: dict[str, int] = Field(default_factory=dict, description="按县（市、区）汇总")
 
 
 # -- reference -----------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
 
     # The clerk registers a dispute before filing.
     page.get_by_role("link", name="登记案件").click()
+    assert page.get_by_label("案号").input_value().startswith("（")  # the next number, offered
+    page.get_by_label("案号").fill("")
     page.get_by_role("button", name="登记").click()  # empty: errors next to the fields
     assert page.locator("#field-case_id-error").inner_text() == "请填写案号"
     assert page.locator("#field-consumer-error").inner_text() == "请填写消费者姓名"

@@ -158,3 +158,20 @@ def test_a_registry_with_a_dangling_parent_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(RegistryError, match="parent cpc:339900"):
         load_registry(tmp_path)
+
+
+def test_statistics_roll_up_by_county_city_and_province() -> None:
+    counts = {"临海市消保委": 3, "天台县人民法院": 2, "台州市消保委": 1, "杭州市上城区消保委": 4}
+    counts["浙江省消保委"] = 5
+    counts["临海消保委"] = 7  # an old free-text name: counted, never lost
+    levels = REG.roll_up(counts)
+    assert levels["county"] == {
+        "上城区": 4,
+        "临海市": 3,
+        "台州市本级": 1,
+        "天台县": 2,
+        "未登记": 7,
+        "浙江省本级": 5,
+    }
+    assert levels["city"] == {"台州市": 6, "杭州市": 4, "浙江省本级": 5, "未登记": 7}
+    assert levels["province"] == {"浙江省": 15, "未登记": 7}

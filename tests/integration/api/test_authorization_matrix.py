@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from storage.accounts import Account
 from tests.integration.api.conftest import ROLES, World
 
 PUBLIC = {
@@ -214,3 +215,60 @@ def test_public_operations_need_no_credentials(world: World) -> None:
     assert world.client.get("/docs").status_code == 200
     response = world.client.post("/auth/token", data={"username": "nobody", "password": "x" * 8})
     assert response.status_code == 401
+
+
+# -- the hierarchy: county, city and province auditors; paired and unpaired committees --------
+# The case is 临海市人民法院's, referred to 临海市消保委 (county 临海市, city 台州市). Auditors see
+# their organisation and everything below it; a committee acts only on what was referred to it,
+# however high it sits. Columns: reading the case, signing for the referral.
+
+HIERARCHY: dict[str, tuple[str, str, str, int, int]] = {
+    # name: (role, organisation, scope, read, sign)
+    "county auditor": ("auditor", "临海市消保委", "org", 200, 403),
+    "city auditor": ("auditor", "台州市消保委", "org", 200, 403),
+    "province committee auditor": ("auditor", "浙江省消保委", "org", 200, 403),
+    "province-scope auditor": ("auditor", "浙江省消保委", "province", 200, 403),
+    "another county's auditor": ("auditor", "天台县消保委", "org", 404, 403),
+    "another city's auditor": ("auditor", "杭州市消保委", "org", 404, 403),
+    "intermediate court auditor": ("auditor", "台州市中级人民法院", "org", 200, 403),
+    "another intermediate court's auditor": ("auditor", "杭州市中级人民法院", "org", 404, 403),
+    "paired committee": ("mediator", "临海市消保委", "org", 200, 200),
+    "unpaired committee": ("mediator", "天台县消保委", "org", 404, 404),
+    "city committee above the paired one": ("mediator", "台州市消保委", "org", 404, 404),
+}
+
+
+def _headers(world: World, name: str) -> dict[str, str]:
+    role, org, scope, _, _ = HIERARCHY[name]
+    token = world.services.tokens.issue(Account(f"h-{name}", name, role, org, scope))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("name", HIERARCHY)
+def test_hierarchy_reading_and_acting(world: World, name: str) -> None:
+    read, sign = HIERARCHY[name][3:]
+    case_id = world.case_at("sign_for_referral")
+    headers = _headers(world, name)
+    for suffix in ("", "/events", "/audit", "/documents"):
+        answer = world.client.get(f"/cases/{case_id}{suffix}", headers=headers)
+        assert answer.status_code == read, (suffix, answer.text)
+    answer = world.client.post(
+        f"/cases/{case_id}/receipt", json={"action": "sign"}, headers=headers
+    )
+    assert answer.status_code == sign, answer.text
+
+
+def test_hierarchy_lists_feeds_and_rolled_up_statistics(fresh: World) -> None:
+    case_id = fresh.case_at("sign_for_referral")
+    for name, (role, _, _, read, _) in HIERARCHY.items():
+        headers = _headers(fresh, name)
+        listed = [c["id"] for c in fresh.client.get("/cases", headers=headers).json()["items"]]
+        fed = {e["case"] for e in fresh.client.get("/events", headers=headers).json()["events"]}
+        assert (case_id in listed, case_id in fed) == (read == 200,) * 2, name
+        if role != "auditor":
+            continue
+        stats = fresh.client.get("/stats", headers=headers).json()
+        assert stats["cases"] == (1 if read == 200 else 0), name
+        if read == 200:
+            assert stats["by_county"] == {"临海市": 1}, name
+            assert stats["by_city"] == {"台州市": 1} and stats["by_province"] == {"浙江省": 1}
