@@ -19,6 +19,7 @@ from api.audit_output import finding_dict
 from api.errors import ApiError, from_domain
 from api.http import idempotency
 from api.http.deps import IdempotencyKey, Reader, Svc, Writer, actor, visibility
+from api.http.masking import mask
 from api.http.responses import CASE_READ, ETAG, READ, WRITE, errors
 from api.http.schemas import (
     AuditReport,
@@ -149,7 +150,7 @@ def case_events(case_id: CaseId, services: Svc, account: Reader) -> list[EventRe
             actor=e.actor,
             role=e.role,
             org=e.org,
-            data=dict(e.data),
+            data=mask(dict(e.data), account.role),
             hash=e.hash,
         )
         for e in services.engine.events(case_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.http.cases import AsOf, as_of_or_now, audit_report
 from api.http.deps import Auditor, Reader, Svc, visibility
+from api.http.masking import mask
 from api.http.responses import READ, errors
 from api.http.schemas import AuditReport, FeedEvent, FeedPage, MyTask, Statistics
 from api.http.views import task_read
@@ -66,7 +67,7 @@ def event_feed(
             actor=item.event.actor,
             role=item.event.role,
             org=item.event.org,
-            data=dict(item.event.data),
+            data=mask(dict(item.event.data), account.role),
         )
         for item in items
     ]

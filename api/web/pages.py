@@ -428,7 +428,7 @@ def _case_page(
         notice=notice,
         claim=view.facts.get("claim_amount"),
         amount=view.facts.get("amount"),
-        summary=view.facts.get("summary"),
+        summary=mask(view.facts.get("summary"), account.role),
         channel=view.facts.get("channel"),
         case_url=case_url,
         org_options=_org_pick_lists(services(request), view.court_org),

@@ -147,3 +147,20 @@ def test_search_finds_a_case_number_however_it_is_typed(client: TestClient) -> N
         assert quote("(2026)浙1082民诉前调0042号", safe="") in listed, typed
     listed = client.get("/ui/cases", params={"q": "（2026）浙1082民诉前调43号"}).text
     assert quote("(2026)浙1082民诉前调0042号", safe="") not in listed
+
+
+def test_the_auditor_page_masks_numbers_typed_into_the_summary(client: TestClient) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    summary = "消费者电话13812345678，身份证11010519491231002X"
+    engine.open_case(
+        process_id="pre_filing_referral",
+        case_id="R-PII",
+        actor=CLERK,
+        facts={"consumer": {"name": "张伟"}, "summary": summary},
+    )
+    sign_in(client, "auditor")
+    page = client.get(f"/ui/cases/{quote('R-PII', safe='')}").text
+    assert "13812345678" not in page and "1231002X" not in page
+    assert "138****5678" in page
+    sign_in(client, "clerk")
+    assert "13812345678" in client.get(f"/ui/cases/{quote('R-PII', safe='')}").text
