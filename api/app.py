@@ -92,13 +92,16 @@ def create_app(
     sql_engine: Any = getattr(engine.store, "engine", None)
     if sql_engine is None:
         raise TypeError("the HTTP API needs an SQL case store (SqlCaseStore)")
+    accounts = AccountStore(sql_engine)
     services = Services(
         engine=engine,
-        accounts=AccountStore(sql_engine),
+        accounts=accounts,
         idempotency=IdempotencyStore(sql_engine),
         reads=ScopedReads(sql_engine),
         tokens=Tokens(
-            load_secret(settings.secret_key, settings.state_dir), settings.token_minutes * 60
+            load_secret(settings.secret_key, settings.state_dir),
+            settings.token_minutes * 60,
+            alive=accounts.token_alive,
         ),
         settings=settings,
         # Built once: each store checks its table on construction, which no request should pay.

@@ -17,9 +17,11 @@ from api.http.schemas import (
     ApiKeyIssued,
     ApiKeyRead,
     Me,
+    PasswordReset,
     Token,
     UserCreate,
     UserRead,
+    UserUpdate,
 )
 from api.org_checks import OrgRefused, account_org
 from api.security import hash_password, verify_password
@@ -62,17 +64,7 @@ def me(account: Anyone) -> Me:
 
 @router.get("/users", response_model=list[UserRead], responses=errors(401, 403), summary="用户")
 def list_users(services: Svc, _admin: Admin) -> list[UserRead]:
-    return [
-        UserRead(
-            username=a.id,
-            display_name=a.name,
-            role=a.role,
-            org=a.org,
-            scope=a.scope,
-            active=a.active,
-        )
-        for a in services.accounts.users()
-    ]
+    return [_user_read(a) for a in services.accounts.users()]
 
 
 @router.post(
@@ -112,6 +104,92 @@ def create_user(
 
     request_hash = idempotency.fingerprint("POST", "/users", body)
     return idempotency.run(services, admin, key, request_hash, work)
+
+
+Username = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _user_read(account: Account) -> UserRead:
+    return UserRead(
+        username=account.id,
+        display_name=account.name,
+        role=account.role,
+        org=account.org,
+        scope=account.scope,
+        active=account.active,
+    )
+
+
+def _stored(services: Svc, username: str) -> Account:
+    found = services.accounts.user(username)
+    if found is None:
+        raise ApiError(404, "user_not_found", f"用户 {username} 不存在", field="username")
+    return found[0]
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    responses=errors(401, 403),
+    summary="退出登录：本用户已签发的令牌立即失效",
+)
+def sign_out(services: Svc, account: Anyone) -> Response:
+    if account.kind != "user":
+        raise ApiError(400, "not_a_session", "API 密钥没有登录会话，请由管理员停用密钥", field=None)
+    services.accounts.revoke_tokens(account.id)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/users/{username}",
+    response_model=UserRead,
+    responses=errors(400, 401, 403, 404, 413, 422),
+    summary="修改用户（角色、单位、范围、姓名、停用/启用）；其令牌立即失效",
+)
+def update_user(username: Username, body: UserUpdate, services: Svc, admin: Admin) -> UserRead:
+    current = _stored(services, username)
+    if username == admin.id and (body.active is False or body.role not in (None, "admin")):
+        raise ApiError(
+            422, "own_account", "不能停用自己的账号或取消自己的管理员角色", field="active"
+        )
+    role = body.role or current.role
+    org = None
+    if body.org is not None or body.role is not None:
+        org = _org(services, role, body.org if body.org is not None else current.org)
+    services.accounts.update_user(
+        username, role=body.role, org=org, scope=body.scope, display_name=body.display_name
+    )
+    if body.active is not None:
+        services.accounts.set_active(username, body.active)
+    return _user_read(_stored(services, username))
+
+
+@router.post(
+    "/users/{username}/password",
+    status_code=204,
+    responses=errors(400, 401, 403, 404, 413, 422),
+    summary="重设用户密码；其令牌立即失效",
+)
+def reset_password(
+    username: Username, body: PasswordReset, services: Svc, _admin: Admin
+) -> Response:
+    _stored(services, username)
+    services.accounts.set_password(username, hash_password(body.password))
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/users/{username}",
+    status_code=204,
+    responses=errors(401, 403, 404, 422),
+    summary="删除用户；其令牌立即失效（案件记录中的经办人不变）",
+)
+def delete_user(username: Username, services: Svc, admin: Admin) -> Response:
+    if username == admin.id:
+        raise ApiError(422, "own_account", "不能删除自己的账号", field="username")
+    if not services.accounts.delete_user(username):
+        raise ApiError(404, "user_not_found", f"用户 {username} 不存在", field="username")
+    return Response(status_code=204)
 
 
 def _org(services: Svc, role: str, org: str) -> str:

@@ -285,6 +285,20 @@ class UserRead(BaseModel):
     active: bool
 
 
+class UserUpdate(Strict):
+    """What an admin may change; each change revokes the user's tokens at once."""
+
+    role: Role | None = None
+    org: str | None = Field(default=None, min_length=1, max_length=200)
+    scope: Literal["org", "province"] | None = None
+    display_name: str | None = Field(default=None, max_length=100)
+    active: bool | None = None
+
+
+class PasswordReset(Strict):
+    password: str = Field(min_length=8, max_length=200)
+
+
 class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     role: Role

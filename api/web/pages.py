@@ -8,6 +8,7 @@ organisation's case is "not found") and the same masking of ID and phone numbers
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from api.web.i18n import LANGS, PROCESS, STATUS, Translator
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
+    SignInRequired,
     check_csrf,
     clear_session,
     csrf_token,
@@ -174,6 +176,9 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    # Revoke the session token itself, not just the cookie that carries it.
+    with contextlib.suppress(SignInRequired):
+        services(request).accounts.revoke_tokens(current(request).id)
     response = RedirectResponse("/ui/login", status_code=303)
     clear_session(response, request)
     renew_csrf(request)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from storage.accounts import Account
-from tests.integration.api.conftest import ROLES, World
+from tests.integration.api.conftest import ROLES, TOKEN_ONLY, World
 
 PUBLIC = {
     ("GET", "/healthz"),
@@ -61,6 +61,17 @@ def new_user(_world: World) -> Request:
     return "/users", {**body, "org": "临海市人民法院"}, None
 
 
+def a_user(suffix: str, body: dict[str, Any] | None = None) -> Callable[[World], Request]:
+    def make(world: World) -> Request:
+        username = f"m{next(_counter)}"
+        world.services.accounts.add_user(
+            username=username, password_hash=TOKEN_ONLY, role="judge", org="临海市人民法院"
+        )
+        return f"/users/{username}{suffix}", body, None
+
+    return make
+
+
 def new_key(world: World) -> Request:
     _, secret = world.services.accounts.add_key(name="k", role="court_clerk", org="临海市人民法院")
     key_id = secret.removeprefix("stk_").split("_")[0]
@@ -84,6 +95,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/me"): Row(EVERYONE, fixed("/me")),
     ("GET", "/users"): Row(admin_only(200), fixed("/users")),
     ("POST", "/users"): Row(admin_only(201), new_user),
+    ("PATCH", "/users/{username}"): Row(admin_only(200), a_user("", {"display_name": "王法官"})),
+    ("DELETE", "/users/{username}"): Row(admin_only(204), a_user("")),
+    ("POST", "/users/{username}/password"): Row(
+        admin_only(204), a_user("/password", {"password": "a-new-password"})
+    ),
+    ("POST", "/auth/logout"): Row("204/204 204/204 204/204 204/204 204/204", fixed("/auth/logout")),
     ("GET", "/api-keys"): Row(admin_only(200), fixed("/api-keys")),
     ("POST", "/api-keys"): Row(
         admin_only(201),
@@ -240,8 +257,7 @@ HIERARCHY: dict[str, tuple[str, str, str, int, int]] = {
 
 def _headers(world: World, name: str) -> dict[str, str]:
     role, org, scope, _, _ = HIERARCHY[name]
-    token = world.services.tokens.issue(Account(f"h-{name}", name, role, org, scope))
-    return {"Authorization": f"Bearer {token}"}
+    return world.bearer(Account(f"h-{name}", name, role, org, scope))
 
 
 @pytest.mark.parametrize("name", HIERARCHY)
