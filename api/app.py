@@ -19,6 +19,7 @@ from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody
 from api.security import Tokens, load_secret
 from api.settings import Settings
+from api.throttle import Limits, SignInThrottle
 from engine.services import Engine
 from standard_rules.orgs import load_registry
 from storage.accounts import AccountStore
@@ -108,6 +109,7 @@ def create_app(
         documents=DocumentStore(sql_engine),
         outbox=Outbox(sql_engine),
         orgs=load_registry(agreements=settings.local_pairing),
+        throttle=SignInThrottle(Limits(settings.signin_per_account, settings.signin_per_address)),
     )
 
     @asynccontextmanager

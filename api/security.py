@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,11 +32,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# One verification at a time per process: argon2 is built to cost CPU and 64 MiB each, and a
+# burst of sign-ins (a guessing run before its address is throttled) must not take every core
+# from the people working (bench/bench_sign_in.py). Sign-ins wait for each other instead.
+_verifying = threading.Lock()
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _verifying:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def load_secret(configured: str, state_dir: Path) -> str:

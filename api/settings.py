@@ -20,6 +20,8 @@ class Settings:
     state_dir: Path = Path("var")  # where a generated secret key is kept
     token_minutes: int = 15
     max_body_bytes: int = 64 * 1024
+    signin_per_account: int = 5  # failed sign-ins in 15 minutes before the account pauses
+    signin_per_address: int = 20  # ... before the address pauses
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -33,4 +35,6 @@ class Settings:
             notify_poll_seconds=float(os.environ.get("SUITIAO_NOTIFY_POLL_SECONDS", "300")),
             secret_key=os.environ.get("SUITIAO_SECRET_KEY", ""),
             state_dir=Path(os.environ.get("SUITIAO_STATE_DIR", "var")),
+            signin_per_account=int(os.environ.get("SUITIAO_SIGNIN_PER_ACCOUNT", "5")),
+            signin_per_address=int(os.environ.get("SUITIAO_SIGNIN_PER_ADDRESS", "20")),
         )

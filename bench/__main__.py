@@ -20,6 +20,7 @@ QUICK = {
     "timer_sweep": ["--quick"],
     "workers": ["--quick"],
     "api": ["--quick"],
+    "sign_in": ["--quick"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.responses import Response
 
@@ -25,6 +25,7 @@ from api.http.schemas import (
 )
 from api.org_checks import OrgRefused, account_org
 from api.security import hash_password, verify_password
+from api.throttle import refusal_message
 from storage.accounts import Account, AccountExists
 
 router = APIRouter(tags=["auth"])
@@ -33,19 +34,34 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=Token,
-    responses=errors(400, 401, 413, 422),
-    summary="登录（OAuth2 密码模式），取得15分钟有效的访问令牌",
+    responses=errors(400, 401, 413, 422, 429),
+    summary="登录（OAuth2 密码模式），取得15分钟有效的访问令牌；连续失败过多时暂停（429）",
 )
-def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], services: Svc) -> Token:
-    found = services.accounts.user(form.username[:64])
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], services: Svc, request: Request
+) -> Token:
+    username = form.username[:64]
+    address = request.client.host if request.client else ""
+    wait = services.throttle.wait(username, address)
+    if wait:  # refused before the (deliberately slow) password check
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            refusal_message(wait),
+            field="username",
+            headers={"Retry-After": str(wait)},
+        )
+    found = services.accounts.user(username)
     account, password_hash = found if found is not None else (None, None)
     if not verify_password(password_hash, form.password) or account is None or not account.active:
+        services.throttle.failed(username, address)
         raise ApiError(
             401,
             "invalid_credentials",
             "用户名或密码不正确",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    services.throttle.succeeded(username)
     tokens = services.tokens
     return Token(access_token=tokens.issue(account), expires_in=tokens.ttl)
 

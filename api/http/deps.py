@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from api.errors import forbidden, unauthenticated
 from api.security import Tokens
 from api.settings import Settings
+from api.throttle import SignInThrottle
 from engine.services import Actor, Engine
 from standard_rules.orgs import Registry, default_registry
 from storage.accounts import Account, AccountStore
@@ -50,6 +51,7 @@ class Services:
     steps: threading.Lock = field(default_factory=threading.Lock)
     # The organisation registry with this deployment's local pairing agreements.
     orgs: Registry = field(default_factory=default_registry)
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

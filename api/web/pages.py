@@ -32,6 +32,7 @@ from api.http.masking import mask
 from api.http.views import visible_case
 from api.org_checks import check_step, paired_committees
 from api.security import verify_password
+from api.throttle import refusal_message
 from api.web import diagram
 from api.web.deadlines import (
     timeline_deadlines,
@@ -152,10 +153,23 @@ async def login(request: Request) -> Response:
     t = translator(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
+    throttle, address = services(request).throttle, request.client.host if request.client else ""
+    wait = throttle.wait(username, address)
+    if wait:  # refused before the (deliberately slow) password check
+        return page(
+            request,
+            "login.html",
+            status=429,
+            t=t,
+            next=safe_next(str(form.get("next", ""))) or "",
+            error=refusal_message(wait),
+            username=username,
+        )
     found = services(request).accounts.user(username)
     account, password_hash = found if found is not None else (None, None)
     ok = verify_password(password_hash, password) and account is not None and account.active
     if not ok or account is None:
+        throttle.failed(username, address)
         return page(
             request,
             "login.html",
@@ -165,6 +179,7 @@ async def login(request: Request) -> Response:
             error=t("login.failed"),
             username=username,
         )
+    throttle.succeeded(username)
     target = safe_next(str(form.get("next", ""))) or home_for(account)
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, account)
