@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import Services
 from api.http.middleware import LimitBody
-from api.web import session
+from api.web import session, users
 from api.web.pages import home_for, page, router, translator
 
 STATIC = Path(__file__).parent / "static"
@@ -30,6 +30,7 @@ def build(services: Services) -> FastAPI:
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.services = services
     web.include_router(router)
+    web.include_router(users.router)  # the admin's page of people
     web.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="static")
 
     @web.get("/", include_in_schema=False)

@@ -121,6 +121,8 @@ def case_url(case_id: str, **params: str) -> str:
 
 
 def home_for(account: Account) -> str:
+    if account.role == "admin":
+        return "/ui/users"
     return "/ui/audit" if account.role == "auditor" else "/ui/inbox"
 
 
