@@ -138,6 +138,16 @@ class AccountStore:
             rows = conn.execute(select(users_t).order_by(users_t.c.username)).all()
         return [_account(r) for r in rows]
 
+    def display_names(self, usernames: set[str]) -> dict[str, str]:
+        """The names people are shown under on the record (王书记员, not a login)."""
+        if not usernames:
+            return {}
+        stmt = select(users_t.c.username, users_t.c.display_name).where(
+            users_t.c.username.in_(sorted(usernames)), users_t.c.display_name != ""
+        )
+        with self.engine.connect() as conn:
+            return {str(u): str(n) for u, n in conn.execute(stmt).all()}
+
     def token_alive(self, account: Account) -> bool:
         """Whether a token issued to this account still holds: the user exists, is active and
         nothing revoked its tokens since (one primary-key read)."""

@@ -139,8 +139,10 @@ def get_case(case_id: CaseId, services: Svc, account: Reader, response: Response
     summary="案件时间线（事件日志）",
 )
 def case_events(case_id: CaseId, services: Svc, account: Reader) -> list[EventRead]:
-    visible_case(services, account, case_id)
+    case_id = visible_case(services, account, case_id).id
     names = services.engine.pack.activities
+    stored = services.engine.events(case_id)
+    people = services.accounts.display_names({e.actor for e in stored if e.actor})
     return [
         EventRead(
             seq=e.seq,
@@ -148,12 +150,13 @@ def case_events(case_id: CaseId, services: Svc, account: Reader) -> list[EventRe
             activity_zh=names[e.activity].zh if e.activity in names else None,
             at=e.at,
             actor=e.actor,
+            actor_name=people.get(e.actor or ""),
             role=e.role,
             org=e.org,
             data=mask(dict(e.data), account.role),
             hash=e.hash,
         )
-        for e in services.engine.events(case_id)
+        for e in stored
     ]
 
 
@@ -201,7 +204,7 @@ def audit_report(services: Svc, events: Any, as_of: datetime) -> AuditReport:
     summary="按规则包审计本案（期限、顺序、结案依据）",
 )
 def case_audit(case_id: CaseId, services: Svc, account: Reader, as_of: AsOf = None) -> AuditReport:
-    visible_case(services, account, case_id)
+    case_id = visible_case(services, account, case_id).id
     return audit_report(services, services.engine.events(case_id), as_of_or_now(as_of))
 
 

@@ -129,6 +129,7 @@ class EventRead(BaseModel):
     activity_zh: str | None
     at: datetime
     actor: str | None
+    actor_name: str | None = Field(default=None, description="经办人姓名（如 王书记员）")
     role: str | None
     org: str | None
     data: dict[str, Any]

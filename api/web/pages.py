@@ -410,6 +410,7 @@ def _case_page(
         )
     party_list, masked = parties(view, account, t)
     names = engine.pack.activities
+    people = services(request).accounts.display_names({r.actor for r in stored if r.actor})
     timeline = []
     for index, (event, raw) in enumerate(zip(events, stored, strict=True)):
         activity = names.get(event.activity)
@@ -418,7 +419,9 @@ def _case_page(
                 "at": raw.at.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
                 "activity": event.activity,
                 "name": (activity.en if t.en else activity.zh) if activity else event.activity,
-                "who": raw.actor if raw.role != "system" else t("case.system"),
+                "who": people.get(raw.actor or "", raw.actor)
+                if raw.role != "system"
+                else t("case.system"),
                 "role": t.role(raw.role),
                 "org": raw.org or "",
                 "data": mask(dict(raw.data), account.role),

@@ -49,6 +49,12 @@ def test_full_and_half_width_are_one_case(world: World) -> None:
     assert first.json()["id"] == "（2026）浙1082民诉前调611号"
     again = create(world, "（2026）浙1082民诉前调611号")
     assert again.status_code == 409 and again.json()["code"] == "case_exists"
+    headers = world.headers("court_clerk")
+    for typed in ("(2026)浙1082民诉前调0611号", "（2026）浙1082民诉前调0611号"):
+        found = world.client.get(f"/cases/{typed}", headers=headers)
+        assert found.status_code == 200 and found.json()["id"] == "（2026）浙1082民诉前调611号"
+    other = world.client.get("/cases/(2026)浙1082民诉前调0611号", headers=world.headers("mediator"))
+    assert other.status_code == 404  # found under another spelling is still scoped
 
 
 def test_a_number_stored_before_normalisation_is_still_a_duplicate(world: World) -> None:

@@ -147,3 +147,15 @@ def test_a_deactivated_person_is_signed_out_of_the_pages_at_once(fresh: World) -
     answer = client.get("/ui/inbox", follow_redirects=False)
     assert answer.status_code == 303 and "/ui/login" in answer.headers["location"]
     client.cookies.clear()
+
+
+def test_the_timeline_names_people_by_their_display_name(fresh: World) -> None:
+    headers = make_user(fresh, "wangsj")  # display name 王书记员
+    case_id = fresh.case_at("record_consent")
+    answer = fresh.client.post(
+        f"/cases/{case_id}/consent", json={"action": "consent"}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    events = fresh.client.get(f"/cases/{case_id}/events", headers=headers).json()
+    consent = next(e for e in events if e["activity"] == "consent_given")
+    assert (consent["actor"], consent["actor_name"]) == ("wangsj", "王书记员")

@@ -108,6 +108,9 @@ def test_the_paired_committee_is_accepted(client: TestClient) -> None:
     answer = client.post(url, data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text[:500]
     assert engine.case("R-1").mediator_org == "临海市消保委"
+    # The record shows the person's display name, not the login.
+    page = client.get(f"/ui/cases/{quote('R-1', safe='')}").text
+    assert "立案庭 王书记员" in page
 
 
 def test_the_new_case_form_offers_the_next_number_and_checks_the_court_code(
