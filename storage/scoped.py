@@ -148,11 +148,16 @@ class ScopedReads:
             for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
                 yield _event(row)
 
-    def cases_by_org(self, scope: Visibility) -> dict[str, int]:
-        """Cases per handling organisation: the mediating one once referred, else the court.
-        One grouped query; the registry rolls these up by county, city and province."""
+    def cases_by_org(
+        self, scope: Visibility, opened: tuple[float, float] | None = None
+    ) -> dict[str, int]:
+        """Cases per handling organisation: the mediating one once referred, else the court;
+        `opened` limits them to those opened in [from, to). One grouped query; the registry
+        rolls these up by county, city and province."""
         org = func.coalesce(cases_t.c.mediator_org, cases_t.c.court_org)
         stmt = select(org, func.count()).where(scope.where()).group_by(org)
+        if opened is not None:
+            stmt = stmt.where(cases_t.c.opened_ts >= opened[0], cases_t.c.opened_ts < opened[1])
         with self.engine.connect() as conn:
             return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None}
 

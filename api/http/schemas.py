@@ -202,6 +202,15 @@ class Statistics(BaseModel):
         default_factory=dict, description="按设区市汇总（调解组织所在地，未委派的按法院）"
     )
     by_county: dict[str, int] = Field(default_factory=dict, description="按县（市、区）汇总")
+    period: list[date] | None = Field(
+        default=None, description="给出 from/to 时：按立案（登记）日期统计的区间 [from, to]"
+    )
+    same_period_last_year: dict[str, dict[str, int]] | None = Field(
+        default=None, description="上年同期的 by_province / by_city / by_county"
+    )
+    year_on_year: dict[str, dict[str, float | None]] | None = Field(
+        default=None, description="同比增减（本期/上年同期 - 1）；上年同期为0时为空"
+    )
 
 
 # -- reference -----------------------------------------------------------------------------------
