@@ -14,13 +14,15 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.bootstrap import build_engine
-from api.http import auth, cases, documents, feeds, reference
+from api.http import auth, cases, documents, feeds, orgs, reference
 from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.security import Tokens, load_secret
 from api.settings import Settings
+from api.throttle import Limits, SignInThrottle
 from api.timer_loop import TimerLoop
 from engine.services import Engine
+from standard_rules.orgs import load_registry
 from storage.accounts import AccountStore
 from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
@@ -79,18 +81,23 @@ def create_app(
     sql_engine: Any = getattr(engine.store, "engine", None)
     if sql_engine is None:
         raise TypeError("the HTTP API needs an SQL case store (SqlCaseStore)")
+    accounts = AccountStore(sql_engine)
     services = Services(
         engine=engine,
-        accounts=AccountStore(sql_engine),
+        accounts=accounts,
         idempotency=IdempotencyStore(sql_engine),
         reads=ScopedReads(sql_engine),
         tokens=Tokens(
-            load_secret(settings.secret_key, settings.state_dir), settings.token_minutes * 60
+            load_secret(settings.secret_key, settings.state_dir),
+            settings.token_minutes * 60,
+            alive=accounts.token_alive,
         ),
         settings=settings,
         # Built once: each store checks its table on construction, which no request should pay.
         documents=DocumentStore(sql_engine),
         outbox=Outbox(sql_engine),
+        orgs=load_registry(agreements=settings.local_pairing),
+        throttle=SignInThrottle(Limits(settings.signin_per_account, settings.signin_per_address)),
     )
 
     @asynccontextmanager
@@ -128,6 +135,8 @@ def create_app(
 
     for router in (auth.router, cases.router, documents.router, feeds.router, reference.router):
         app.include_router(router)
+    app.include_router(orgs.router)
+    app.include_router(orgs.numbers)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API

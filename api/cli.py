@@ -291,11 +291,24 @@ def _read_password(args: argparse.Namespace) -> str:
     return password
 
 
+def _registry_org(role: str, org: str) -> str:
+    """The organisation's short name in the registry; an unknown or wrong-kind one is refused."""
+    from api.org_checks import OrgRefused, account_org
+    from standard_rules.orgs import default_registry
+
+    try:
+        return account_org(default_registry(), role, org)
+    except OrgRefused as exc:
+        raise UsageError(f"--org: {exc.message}") from None
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     from api.security import hash_password
     from storage.accounts import AccountExists
 
     accounts = _accounts()
+    if args.action in ("key", "add") and args.role and args.org:
+        args.org = _registry_org(args.role, args.org)
     if args.action == "list":
         for a in accounts.users():
             state = "" if a.active else " (inactive)"

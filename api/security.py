@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
@@ -32,11 +34,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# One verification at a time per process: argon2 is built to cost CPU and 64 MiB each, and a
+# burst of sign-ins (a guessing run before its address is throttled) must not take every core
+# from the people working (bench/bench_sign_in.py). Sign-ins wait for each other instead.
+_verifying = threading.Lock()
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _verifying:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def load_secret(configured: str, state_dir: Path) -> str:
@@ -54,11 +63,21 @@ def load_secret(configured: str, state_dir: Path) -> str:
 
 
 class Tokens:
-    def __init__(self, secret: str, ttl_seconds: int = 15 * 60) -> None:
+    """Signed access tokens. `alive` (the account store's check) is asked on every read, so a
+    token revoked by signing out, deactivation, deletion, a password or role change stops
+    working at once rather than when it expires."""
+
+    def __init__(
+        self,
+        secret: str,
+        ttl_seconds: int = 15 * 60,
+        alive: Callable[[Account], bool] | None = None,
+    ) -> None:
         if len(secret) < 32:
             raise ValueError("SUITIAO_SECRET_KEY must be at least 32 characters")
         self._secret = secret
         self.ttl = ttl_seconds
+        self.alive = alive
 
     def issue(self, account: Account) -> str:
         now = int(time.time())
@@ -69,6 +88,7 @@ class Tokens:
             "role": account.role,
             "org": account.org,
             "scope": account.scope,
+            "ver": account.token_version,
             "iat": now,
             "exp": now + self.ttl,
         }
@@ -92,12 +112,16 @@ class Tokens:
         except jwt.PyJWTError:
             return None
         try:
-            return Account(
+            account = Account(
                 id=str(claims["sub"]),
                 name=str(claims.get("name", claims["sub"])),
                 role=str(claims["role"]),
                 org=str(claims["org"]),
                 scope=str(claims.get("scope", "org")),
+                token_version=int(claims.get("ver", 0)),
             )
-        except KeyError:
+        except (KeyError, TypeError, ValueError):
             return None
+        if self.alive is not None and not self.alive(account):
+            return None
+        return account

@@ -22,6 +22,7 @@ QUICK = {
     "api": ["--quick"],
     "letters": ["--quick"],
     "anchors": ["--cases", "100", "--rounds", "1"],
+    "sign_in": ["--quick"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
     "whatif": ["--events", "200000", "--repeat", "1"],
     "scale": ["--quick", "--requests", "20"],

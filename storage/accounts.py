@@ -11,8 +11,9 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
@@ -31,6 +32,8 @@ class UserRow(SQLModel, table=True):
     scope: str = Field(default="org", max_length=16)
     active: bool = True
     created_ts: float
+    # Carried in every access token; raising it revokes the tokens issued before, at once.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ApiKeyRow(SQLModel, table=True):
@@ -57,6 +60,7 @@ class Account:
     scope: str = "org"
     active: bool = True
     kind: str = "user"  # user | api_key
+    token_version: int = 0
 
 
 class AccountExists(Exception):
@@ -66,6 +70,19 @@ class AccountExists(Exception):
 users_t = UserRow.__table__  # type: ignore[attr-defined]
 keys_t = ApiKeyRow.__table__  # type: ignore[attr-defined]
 KEY_PREFIX = "stk_"
+
+
+def _account(row: Any) -> Account:
+    name = row.display_name or row.username
+    return Account(
+        row.username,
+        name,
+        row.role,
+        row.org,
+        row.scope,
+        row.active,
+        token_version=row.token_version,
+    )
 
 
 def _digest(secret: str) -> str:
@@ -114,27 +131,71 @@ class AccountStore:
             row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
         if row is None:
             return None
-        account = Account(
-            row.username, row.display_name or row.username, row.role, row.org, row.scope, row.active
-        )
-        return account, row.password_hash
+        return _account(row), row.password_hash
 
     def users(self) -> list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(users_t).order_by(users_t.c.username)).all()
-        return [
-            Account(r.username, r.display_name or r.username, r.role, r.org, r.scope, r.active)
-            for r in rows
-        ]
+        return [_account(r) for r in rows]
+
+    def display_names(self, usernames: set[str]) -> dict[str, str]:
+        """The names people are shown under on the record (王书记员, not a login)."""
+        if not usernames:
+            return {}
+        stmt = select(users_t.c.username, users_t.c.display_name).where(
+            users_t.c.username.in_(sorted(usernames)), users_t.c.display_name != ""
+        )
+        with self.engine.connect() as conn:
+            return {str(u): str(n) for u, n in conn.execute(stmt).all()}
+
+    def token_alive(self, account: Account) -> bool:
+        """Whether a token issued to this account still holds: the user exists, is active and
+        nothing revoked its tokens since (one primary-key read)."""
+        stmt = select(users_t.c.active, users_t.c.token_version).where(
+            users_t.c.username == account.id
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return row is not None and bool(row[0]) and int(row[1]) == account.token_version
+
+    def _change(self, username: str, **values: object) -> bool:
+        """Change a user and revoke every token issued to it before."""
+        stmt = (
+            update(users_t)
+            .where(users_t.c.username == username)
+            .values(**values, token_version=users_t.c.token_version + 1)
+        )
+        with self.engine.begin() as conn:
+            return bool(conn.execute(stmt).rowcount)
+
+    def revoke_tokens(self, username: str) -> bool:
+        return self._change(username)
 
     def set_password(self, username: str, password_hash: str) -> bool:
+        return self._change(username, password_hash=password_hash)
+
+    def set_active(self, username: str, active: bool) -> bool:
+        return self._change(username, active=active)
+
+    def update_user(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        org: str | None = None,
+        scope: str | None = None,
+        display_name: str | None = None,
+    ) -> bool:
+        if (role is not None and role not in ROLES) or (scope is not None and scope not in SCOPES):
+            raise ValueError(f"unknown role {role!r} or scope {scope!r}")
+        values = {"role": role, "org": org, "scope": scope, "display_name": display_name}
+        return self._change(username, **{k: v for k, v in values.items() if v is not None})
+
+    def delete_user(self, username: str) -> bool:
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(users_t)
-                .where(users_t.c.username == username)
-                .values(password_hash=password_hash)
+            return bool(
+                conn.execute(delete(users_t).where(users_t.c.username == username)).rowcount
             )
-        return bool(result.rowcount)
 
     # -- API keys --------------------------------------------------------------------------
 

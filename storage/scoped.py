@@ -1,8 +1,11 @@
 """Reads limited to what one organisation may see: case lists, the event feed, statistics.
 
 A Visibility says which cases a caller sees: those whose court is its organisation, those whose
-mediator is, either, or (a provincial auditor) all of them. The feed reads the append-only
-events table in the order of its autoincrement id, so `after` is a durable cursor.
+mediator is, either, or (a provincial auditor) all of them. `below` adds the organisations under
+the caller's in the registry (a city committee's auditor sees its counties' cases), so the
+hierarchy is one IN list on the indexed organisation columns, never a read of every case.
+The feed reads the append-only events table in the order of its autoincrement id, so `after` is
+a durable cursor.
 """
 
 from __future__ import annotations
@@ -27,29 +30,36 @@ from storage.task_rows import task_rows_t
 class Visibility:
     side: str  # court | mediator | either | all | none
     org: str = ""
+    below: frozenset[str] = frozenset()  # organisations under `org` whose cases it sees too
+
+    @property
+    def orgs(self) -> frozenset[str]:
+        return self.below | {self.org}
 
     def allows(self, court_org: str | None, mediator_org: str | None) -> bool:
         if self.side == "all":
             return True
+        orgs = self.orgs
         if self.side == "court":
-            return court_org == self.org
+            return court_org in orgs
         if self.side == "mediator":
-            return mediator_org == self.org
+            return mediator_org in orgs
         if self.side == "either":
-            return self.org in (court_org, mediator_org)
+            return court_org in orgs or mediator_org in orgs
         return False
 
     def where(self, table: Any = cases_t) -> ColumnElement[bool]:
         """The clause over a table with court_org and mediator_org columns (cases, task_rows)."""
-        court, mediator = table.c.court_org, table.c.mediator_org
+        orgs = sorted(self.orgs)
+        court, mediator = table.c.court_org.in_(orgs), table.c.mediator_org.in_(orgs)
         if self.side == "all":
             return true()
         if self.side == "court":
-            return court == self.org  # type: ignore[no-any-return]
+            return court  # type: ignore[no-any-return]
         if self.side == "mediator":
-            return mediator == self.org  # type: ignore[no-any-return]
+            return mediator  # type: ignore[no-any-return]
         if self.side == "either":
-            return (court == self.org) | (mediator == self.org)  # type: ignore[no-any-return]
+            return court | mediator  # type: ignore[no-any-return]
         return false()
 
 
@@ -112,6 +122,25 @@ class ScopedReads:
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else (row[0], row[1])
+
+    def existing_ids(self, ids: list[str]) -> list[str]:
+        """Which of these case ids are taken (one query, by primary key)."""
+        stmt = select(cases_t.c.id).where(cases_t.c.id.in_(ids)).order_by(cases_t.c.id)
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(stmt).all()]
+
+    def last_id_with_prefix(self, prefix: str) -> str | None:
+        """The id with the highest serial after a prefix: serials without padding sort by
+        length first, so this needs no reading of every id."""
+        stmt = (
+            select(cases_t.c.id)
+            .where(cases_t.c.id.startswith(prefix, autoescape=True))
+            .order_by(func.length(cases_t.c.id).desc(), cases_t.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else str(row[0])
 
     def cases(
         self,
@@ -190,6 +219,7 @@ class ScopedReads:
         process: str = "",
         status: str = "",
         q: str = "",
+        also_ids: list[str] | None = None,
         after: tuple[float, str] | None = None,
         limit: int = 50,
     ) -> tuple[list[StoredCase], int, tuple[float, str] | None]:
@@ -275,6 +305,19 @@ class ScopedReads:
         with self.engine.connect() as conn:
             for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
                 yield _event(row)
+
+    def cases_by_org(
+        self, scope: Visibility, opened: tuple[float, float] | None = None
+    ) -> dict[str, int]:
+        """Cases per handling organisation: the mediating one once referred, else the court;
+        `opened` limits them to those opened in [from, to). One grouped query; the registry
+        rolls these up by county, city and province."""
+        org = func.coalesce(cases_t.c.mediator_org, cases_t.c.court_org)
+        stmt = select(org, func.count()).where(scope.where()).group_by(org)
+        if opened is not None:
+            stmt = stmt.where(cases_t.c.opened_ts >= opened[0], cases_t.c.opened_ts < opened[1])
+        with self.engine.connect() as conn:
+            return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None}
 
     def statistics(self, scope: Visibility, now: datetime) -> dict[str, Any]:
         where = scope.where()

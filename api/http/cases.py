@@ -8,16 +8,18 @@ done by the engine itself when the outcome that causes them is recorded.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
+from api import case_numbers
 from api.audit_output import finding_dict
 from api.errors import ApiError, from_domain
 from api.http import idempotency
 from api.http.deps import IdempotencyKey, Reader, Svc, Writer, actor, visibility
+from api.http.masking import mask
 from api.http.responses import CASE_READ, ETAG, READ, WRITE, errors
 from api.http.schemas import (
     AuditReport,
@@ -30,11 +32,14 @@ from api.http.schemas import (
 )
 from api.http.validators import amount_number
 from api.http.views import case_read, check_visible, etag, parse_if_match, visible_case
+from api.org_checks import check_step
 from engine.domain.errors import CaseExists, ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
 from standard_rules.audit import audit
+from standard_rules.case_number import try_parse
 from standard_rules.eventlog import Event, parse_datetime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+SHANGHAI = timezone(timedelta(hours=8))
 CaseId = Annotated[str, Path(min_length=1, max_length=100, description="案号")]
 IfMatch = Annotated[
     str | None,
@@ -97,16 +102,18 @@ def create_case(
     body: CaseCreate, services: Svc, account: Writer, key: IdempotencyKey = None
 ) -> Response:
     def work() -> idempotency.Outcome:
+        case_id = body.case_id
         try:
+            case_id = checked_case_id()  # a taken number is CaseExists too
             with services.steps:
                 view = services.engine.open_case(
                     process_id=body.process_id,
-                    case_id=body.case_id,
+                    case_id=case_id,
                     actor=actor(account),
                     facts=_facts(body),
                 )
         except CaseExists:
-            orgs = services.reads.orgs(body.case_id)
+            orgs = services.reads.orgs(case_id)
             if orgs is not None and visibility(account).allows(*orgs):
                 raise  # the caller's own case: 409, as it may know
             # Another organisation's case: say nothing of it (not "exists", not whose).
@@ -118,8 +125,17 @@ def create_case(
             ) from None
         return 201, case_read(view, account), etag(view.version)
 
+    def checked_case_id() -> str:
+        if account.role != "court_clerk":  # anyone else is refused by the engine, as before
+            return body.case_id
+        today = datetime.now(SHANGHAI).date()
+        return case_numbers.check(
+            services.orgs, services.reads, body.process_id, account.org, body.case_id, today
+        )
+
     def current() -> idempotency.Outcome:
-        view = services.engine.case(body.case_id)
+        number = try_parse(body.case_id)  # the case as stored: its canonical number
+        view = services.engine.case(str(number) if number else body.case_id)
         return 201, case_read(view, account), etag(view.version)
 
     request_hash = idempotency.fingerprint("POST", "/cases", body)
@@ -145,8 +161,10 @@ def get_case(case_id: CaseId, services: Svc, account: Reader, response: Response
     summary="案件时间线（事件日志）",
 )
 def case_events(case_id: CaseId, services: Svc, account: Reader) -> list[EventRead]:
-    visible_case(services, account, case_id)
+    case_id = visible_case(services, account, case_id).id
     names = services.engine.pack.activities
+    stored = services.engine.events(case_id)
+    people = services.accounts.display_names({e.actor for e in stored if e.actor})
     return [
         EventRead(
             seq=e.seq,
@@ -154,12 +172,13 @@ def case_events(case_id: CaseId, services: Svc, account: Reader) -> list[EventRe
             activity_zh=names[e.activity].zh if e.activity in names else None,
             at=e.at,
             actor=e.actor,
+            actor_name=people.get(e.actor or ""),
             role=e.role,
             org=e.org,
-            data=dict(e.data),
+            data=mask(dict(e.data), account.role),
             hash=e.hash,
         )
-        for e in services.engine.events(case_id)
+        for e in stored
     ]
 
 
@@ -207,7 +226,7 @@ def audit_report(services: Svc, events: Any, as_of: datetime) -> AuditReport:
     summary="按规则包审计本案（期限、顺序、结案依据）",
 )
 def case_audit(case_id: CaseId, services: Svc, account: Reader, as_of: AsOf = None) -> AuditReport:
-    visible_case(services, account, case_id)
+    case_id = visible_case(services, account, case_id).id
     return audit_report(services, services.engine.events(case_id), as_of_or_now(as_of))
 
 
@@ -227,6 +246,8 @@ def _complete(
         payload = body.model_dump(mode="json", exclude_none=True)
         if body.amount is not None:
             payload["amount"] = amount_number(body.amount)
+        orgs = services.reads.orgs(case_id)
+        payload = check_step(services.orgs, orgs[0] if orgs else None, payload)
         try:
             with services.steps:
                 view = services.engine.complete(

@@ -18,7 +18,9 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from api.errors import forbidden, unauthenticated
 from api.security import Tokens
 from api.settings import Settings
+from api.throttle import SignInThrottle
 from engine.services import Actor, Engine
+from standard_rules.orgs import Registry, default_registry
 from storage.accounts import Account, AccountStore
 from storage.documents import DocumentStore
 from storage.idempotency import IdempotencyStore
@@ -47,6 +49,9 @@ class Services:
     # SQLite takes one writer at a time anyway, so this costs little. Other processes are kept
     # apart by the version compare-and-swap in the store.
     steps: threading.Lock = field(default_factory=threading.Lock)
+    # The organisation registry with this deployment's local pairing agreements.
+    orgs: Registry = field(default_factory=default_registry)
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -95,16 +100,18 @@ IdempotencyKey = Annotated[
 
 
 def visibility(account: Account) -> Visibility:
-    """Which cases a caller sees: its court's, its mediation organisation's, or (a provincial
-    auditor) all; admins see none."""
+    """Which cases a caller sees: its court's, its mediation organisation's, an auditor its
+    organisation's and those below it (a provincial auditor all); admins see none."""
     if account.role in ("court_clerk", "judge"):
         return Visibility("court", account.org)
     if account.role == "mediator":
         return Visibility("mediator", account.org)
     if account.role == "auditor":
-        return (
-            Visibility("all") if account.scope == "province" else Visibility("either", account.org)
-        )
+        if account.scope == "province":
+            return Visibility("all")
+        # An auditor sees its organisation and everything below it in the registry.
+        below = default_registry().scope_names(account.org)
+        return Visibility("either", account.org, below)
     return Visibility("none")
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from api.errors import ApiError
 from api.http.cases import AsOf, as_of_or_now, audit_report
 from api.http.deps import Auditor, Reader, Svc, visibility
+from api.http.masking import mask
 from api.http.responses import READ, errors
 from api.http.schemas import AuditReport, FeedEvent, FeedPage, MyTask, Statistics
 from api.http.views import task_read
@@ -16,6 +19,7 @@ from engine.domain.errors import InvalidTaskData
 from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["feeds"])
+SHANGHAI = timezone(timedelta(hours=8))
 
 
 def parse_cursor(text: str | None) -> Cursor | None:
@@ -103,7 +107,7 @@ def event_feed(
             actor=item.event.actor,
             role=item.event.role,
             org=item.event.org,
-            data=dict(item.event.data),
+            data=mask(dict(item.event.data), account.role),
         )
         for item in items
     ]
@@ -126,10 +130,60 @@ def audit_all(services: Svc, account: Auditor, as_of: AsOf = None) -> AuditRepor
     responses=errors(*READ),
     summary="统计：案件数、状态、流程、结果、近期期限与审计发现",
 )
-def statistics(services: Svc, account: Auditor) -> Statistics:
+def statistics(
+    services: Svc,
+    account: Auditor,
+    start: Annotated[date | None, Query(alias="from", description="立案日期起（含）")] = None,
+    end: Annotated[date | None, Query(alias="to", description="立案日期止（含）")] = None,
+) -> Statistics:
+    if (start is None) != (end is None) or (start and end and start > end):
+        raise ApiError(
+            422, "invalid_period", "统计区间须同时给出 from 和 to，且 from 不晚于 to", field="from"
+        )
     scope = visibility(account)
     now = as_of_or_now(None)
     report = audit_report(services, services.reads.events(scope), now)
     figures = services.reads.statistics(scope, now)
     by_rule = Counter(f.rule for f in report.findings)
-    return Statistics(**figures, findings_by_rule=dict(sorted(by_rule.items())))
+    period = (start, end) if start is not None and end is not None else None
+    levels = services.orgs.roll_up(services.reads.cases_by_org(scope, _span(period)))
+    extra: dict[str, Any] = {}
+    if period is not None:
+        before = services.orgs.roll_up(
+            services.reads.cases_by_org(scope, _span(_year_earlier(period)))
+        )
+        extra = {
+            "period": list(period),
+            "same_period_last_year": {f"by_{level}": table for level, table in before.items()},
+            "year_on_year": {
+                f"by_{level}": {
+                    key: (round(n / before[level][key] - 1, 4) if before[level].get(key) else None)
+                    for key, n in table.items()
+                }
+                for level, table in levels.items()
+            },
+        }
+    return Statistics(
+        **figures,
+        findings_by_rule=dict(sorted(by_rule.items())),
+        by_province=levels["province"],
+        by_city=levels["city"],
+        by_county=levels["county"],
+        **extra,
+    )
+
+
+def _span(period: tuple[date, date] | None) -> tuple[float, float] | None:
+    """Shanghai calendar days [from, to] as timestamps [start of from, start of the day after)."""
+    if period is None:
+        return None
+    start = datetime.combine(period[0], time(), SHANGHAI)
+    end = datetime.combine(period[1] + timedelta(days=1), time(), SHANGHAI)
+    return start.timestamp(), end.timestamp()
+
+
+def _year_earlier(period: tuple[date, date]) -> tuple[date, date]:
+    def back(day: date) -> date:  # 29 February a year earlier is the 28th
+        return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
+
+    return back(period[0]), back(period[1])

@@ -127,7 +127,9 @@ class TaskSubmission(Strict):
     # How the 调解通知 was served (notify_parties), and the court a complaint agreement goes to
     # for judicial confirmation (R41): without them a complaint case could not get there.
     channel: Literal["in_person", "post", "sms", "email", "phone", "online"] | None = None
-    court: Line | None = Field(default=None, min_length=1, max_length=200)
+    court: Line | None = Field(
+        default=None, min_length=1, max_length=200, description="受理司法确认的法院"
+    )
 
 
 class EventRead(BaseModel):
@@ -136,6 +138,7 @@ class EventRead(BaseModel):
     activity_zh: str | None
     at: datetime
     actor: str | None
+    actor_name: str | None = Field(default=None, description="经办人姓名（如 王书记员）")
     role: str | None
     org: str | None
     data: dict[str, Any]
@@ -203,6 +206,20 @@ class Statistics(BaseModel):
     by_outcome: dict[str, int]
     deadline_within_3_days: int
     findings_by_rule: dict[str, int]
+    by_province: dict[str, int] = Field(default_factory=dict, description="按省汇总的案件数")
+    by_city: dict[str, int] = Field(
+        default_factory=dict, description="按设区市汇总（调解组织所在地，未委派的按法院）"
+    )
+    by_county: dict[str, int] = Field(default_factory=dict, description="按县（市、区）汇总")
+    period: list[date] | None = Field(
+        default=None, description="给出 from/to 时：按立案（登记）日期统计的区间 [from, to]"
+    )
+    same_period_last_year: dict[str, dict[str, int]] | None = Field(
+        default=None, description="上年同期的 by_province / by_city / by_county"
+    )
+    year_on_year: dict[str, dict[str, float | None]] | None = Field(
+        default=None, description="同比增减（本期/上年同期 - 1）；上年同期为0时为空"
+    )
 
 
 # -- reference -----------------------------------------------------------------------------------
@@ -285,6 +302,20 @@ class UserRead(BaseModel):
     org: str
     scope: str
     active: bool
+
+
+class UserUpdate(Strict):
+    """What an admin may change; each change revokes the user's tokens at once."""
+
+    role: Role | None = None
+    org: str | None = Field(default=None, min_length=1, max_length=200)
+    scope: Literal["org", "province"] | None = None
+    display_name: str | None = Field(default=None, max_length=100)
+    active: bool | None = None
+
+
+class PasswordReset(Strict):
+    password: str = Field(min_length=8, max_length=200)
 
 
 class ApiKeyCreate(Strict):

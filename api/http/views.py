@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from api.case_numbers import spellings
 from api.errors import ApiError
 from api.http.deps import Services, visibility
 from api.http.masking import mask
 from api.http.schemas import CaseRead, ChoiceRead, FieldRead, TaskRead
 from engine.domain.errors import CaseNotFound
 from engine.services import CaseView, TaskView
+from standard_rules.case_number import try_parse
 from storage.accounts import Account
 
 
@@ -71,7 +73,12 @@ def visible_case(services: Services, account: Account, case_id: str) -> CaseView
     try:
         view = services.engine.case(case_id)
     except CaseNotFound:
-        raise not_found(case_id) from None
+        # A case number typed another way (（2026） for (2026), 0123 for 123) is the same case.
+        number = try_parse(case_id)
+        stored = services.reads.existing_ids(spellings(number)) if number is not None else []
+        if not stored:
+            raise not_found(case_id) from None
+        view = services.engine.case(stored[0])
     if not visibility(account).allows(view.court_org, view.mediator_org):
         raise not_found(case_id)
     return view

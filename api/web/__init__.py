@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import Services
 from api.http.middleware import LimitBody
-from api.web import session
+from api.web import session, users
 from api.web.case_extras import MAX_BYTES as UPLOAD_MAX_BYTES
 from api.web.pages import home_for, page, router, translator
 
@@ -34,6 +34,7 @@ def build(services: Services) -> FastAPI:
     from api.web.whatif_page import router as whatif_router  # the auditor's what-if page
 
     web.include_router(whatif_router)
+    web.include_router(users.router)  # the admin's page of people
     web.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="static")
 
     @web.get("/", include_in_schema=False)

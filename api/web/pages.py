@@ -8,6 +8,7 @@ organisation's case is "not found") and the same masking of ID and phone numbers
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from api import case_numbers
 from api.documents import FieldConflict, MissingFields, NotReady
 from api.documents import kept as kept_letter
 from api.documents import produce as produce_letter
@@ -34,7 +36,9 @@ from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibilit
 from api.http.masking import mask
 from api.http.validators import form_problem
 from api.http.views import visible_case
+from api.org_checks import check_step, paired_committees
 from api.security import verify_password
+from api.throttle import refusal_message
 from api.web import case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
@@ -46,6 +50,7 @@ from api.web.plain import kind_zh, plain_zh
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
+    SignInRequired,
     check_csrf,
     clear_session,
     csrf_token,
@@ -68,6 +73,7 @@ from api.web.views import (
 from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.domain.events import SHANGHAI as _SHANGHAI
+from standard_rules.case_number import try_parse
 from storage.accounts import Account
 from storage.documents import TooManyDocuments
 from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
@@ -147,7 +153,7 @@ def case_url(case_id: str, **params: str) -> str:
 
 def home_for(account: Account) -> str:
     if account.role == "admin":
-        return "/ui/admin"  # an administrator reads no cases: the inbox would be a 403
+        return "/ui/users"  # an administrator reads no cases: the inbox would be a 403
     return "/ui/audit" if account.role == "auditor" else "/ui/inbox"
 
 
@@ -183,10 +189,23 @@ async def login(request: Request) -> Response:
     t = translator(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
+    throttle, address = services(request).throttle, request.client.host if request.client else ""
+    wait = throttle.wait(username, address)
+    if wait:  # refused before the (deliberately slow) password check
+        return page(
+            request,
+            "login.html",
+            status=429,
+            t=t,
+            next=safe_next(str(form.get("next", ""))) or "",
+            error=refusal_message(wait),
+            username=username,
+        )
     found = services(request).accounts.user(username)
     account, password_hash = found if found is not None else (None, None)
     ok = verify_password(password_hash, password) and account is not None and account.active
     if not ok or account is None:
+        throttle.failed(username, address)
         return page(
             request,
             "login.html",
@@ -196,6 +215,7 @@ async def login(request: Request) -> Response:
             error=t("login.failed"),
             username=username,
         )
+    throttle.succeeded(username)
     target = safe_next(str(form.get("next", ""))) or home_for(account)
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, account)
@@ -207,6 +227,9 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    # Revoke the session token itself, not just the cookie that carries it.
+    with contextlib.suppress(SignInRequired):
+        services(request).accounts.revoke_tokens(current(request).id)
     response = RedirectResponse("/ui/login", status_code=303)
     clear_session(response, request)
     renew_csrf(request)
@@ -366,6 +389,7 @@ def case_list(
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     svc = services(request)
     # One page, newest first, filtered in SQL: the cost is the page's, not the caseload's.
+    number = try_parse(q) if q else None  # a 案号 finds its case however it was typed
     found, total, following = svc.reads.case_page(
         visibility(account),
         court=court,
@@ -373,6 +397,7 @@ def case_list(
         process=process,
         status=status,
         q=q,
+        also_ids=[str(number), *case_numbers.spellings(number)] if number else None,
         after=_case_cursor(after),
         limit=CASE_PAGE,
     )
@@ -476,7 +501,7 @@ def _case_page(
         )
     party_list, masked = parties(view, account, t)
     names = engine.pack.activities
-    people = _display_names(svc, {raw.actor for raw in stored if raw.actor})
+    people = services(request).accounts.display_names({r.actor for r in stored if r.actor})
     timeline = []
     for index, (event, raw) in enumerate(zip(events, stored, strict=True)):
         activity = names.get(event.activity)
@@ -526,10 +551,10 @@ def _case_page(
         notice=notice,
         claim=view.facts.get("claim_amount"),
         amount=view.facts.get("amount"),
-        summary=view.facts.get("summary"),
+        summary=mask(view.facts.get("summary"), account.role),
         channel=view.facts.get("channel"),
         case_url=case_url,
-        org_options=_mediator_orgs(services(request)),
+        org_options=_org_pick_lists(services(request), view.court_org),
         documents=_documents(services(request), case_id),
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
@@ -547,13 +572,8 @@ def _case_page(
 
 
 def _display_names(svc: Services, logins: set[str]) -> dict[str, str]:
-    """The display names of the people who acted on a case (one look-up per login)."""
-    found: dict[str, str] = {}
-    for login in logins:
-        user = svc.accounts.user(login) if not login.startswith("key:") else None
-        if user is not None and user[0].name != login:
-            found[login] = user[0].name
-    return found
+    """The display names of the people who acted on a case (one query)."""
+    return svc.accounts.display_names(logins)
 
 
 def _documents(svc: Services, case_id: str) -> list[dict[str, Any]]:
@@ -644,8 +664,15 @@ def download_document(request: Request, case_id: str, document_id: str, account:
     )
 
 
-def _mediator_orgs(svc: Services) -> list[str]:
-    return sorted({a.org for a in svc.accounts.users() if a.role == "mediator"})
+def _org_pick_lists(svc: Services, court_org: str | None) -> dict[str, list[tuple[str, str]]]:
+    """Organisation fields are pick-lists from the registry, never free text: the committees
+    paired with the case's court, and the courts of Zhejiang for a judicial confirmation."""
+    committees = paired_committees(svc.orgs, court_org)
+    courts = svc.orgs.of_kind("court")
+    return {
+        "mediator_org": [(o.short, o.label) for o in committees],
+        "court": [(o.short, o.label) for o in courts],
+    }
 
 
 @router.get("/cases/{case_id}")
@@ -705,6 +732,7 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
         message = f"请填写{label}（后续文书须载明）"
         return _case_page(request, account, case_id, t, 422, form, (task_id, needed, message))
     try:
+        payload = check_step(svc.orgs, view.court_org, payload)
         with svc.steps:
             svc.engine.complete(
                 case_id=case_id,
@@ -771,10 +799,22 @@ def new_case_form(request: Request, account: Me) -> Response:
         account=account,
         t=t,
         processes=[(p, t.process(p)) for p in allowed],
-        values={"process_id": allowed[0], "channel": "offline"},
+        values={
+            "process_id": allowed[0],
+            "channel": "offline",
+            "case_id": _suggested_number(services(request), account),
+        },
         errors={},
         causes=CAUSES,
     )
+
+
+def _suggested_number(svc: Services, account: Account) -> str:
+    """The next 诉前调 number of the clerk's court this year, offered in the form."""
+    court = svc.orgs.find(account.org)
+    if account.role != "court_clerk" or court is None or court.court_code is None:
+        return ""
+    return case_numbers.next_number(svc.reads, court.court_code, "民诉前调", today_shanghai().year)
 
 
 def _validate_new(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -895,10 +935,18 @@ async def new_case(request: Request, account: Me) -> Response:
     if not errors:
         svc = services(request)
         try:
+            form["case_id"] = case_numbers.check(
+                svc.orgs,
+                svc.reads,
+                process_id,
+                account.org,
+                form["case_id"].strip(),
+                today_shanghai(),
+            )
             with svc.steps:
                 svc.engine.open_case(
                     process_id=process_id,
-                    case_id=form["case_id"].strip(),
+                    case_id=form["case_id"],
                     actor=actor(account),
                     facts=facts,
                 )

@@ -22,7 +22,7 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
-CASE = "(2026)浙1082民诉前调9001号"
+CASE = "（2026）浙1082民诉前调9001号"  # as normalised: full-width brackets, no padding
 
 
 def case_path(case_id: str) -> str:
@@ -56,6 +56,8 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
 
     # The clerk registers a dispute before filing.
     page.get_by_role("link", name="登记案件").click()
+    assert page.get_by_label("案号").input_value().startswith("（")  # the next number, offered
+    page.get_by_label("案号").fill("")
     page.get_by_role("button", name="登记").click()  # empty: errors next to the fields
     assert page.locator("#field-case_id-error").inner_text() == "请填写案号"
     assert page.locator("#field-consumer-error").inner_text() == "请填写消费者姓名"
@@ -79,7 +81,7 @@ def test_clerk_refers_mediator_agrees_clerk_sees_result(site: Site, new_page: An
     assert error.inner_text() == "请填写调解组织"
     assert page.locator("#field-mediator_org").get_attribute("aria-invalid") == "true"
     form = choose(page, "委派/委托")
-    form.get_by_label("调解组织").fill("临海市消保委")
+    form.get_by_label("调解组织").select_option("临海市消保委")
     form.get_by_role("button", name="委派/委托").click()
     page.wait_for_load_state()
     assert "签收委派/委托材料" in page.locator(".waiting").inner_text()

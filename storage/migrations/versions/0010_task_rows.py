@@ -1,7 +1,7 @@
 """The waiting-task read model (task_rows), filled from the open cases' saved task lists.
 
 Revision ID: 0010_task_rows
-Revises: 0008_attachments
+Revises: 0009_user_token_version
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0010_task_rows"
-down_revision = "0008_attachments"
+down_revision = "0009_user_token_version"
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,7 @@ def test_api_keys_for_systems(fresh: World) -> None:
     key = made.json()["key"]
     system = {"X-API-Key": key}
     assert fresh.client.get("/me", headers=system).json()["kind"] == "api_key"
-    body = {"process_id": "pre_filing_referral", "case_id": "SYS-1", "facts": {}}
+    body = {"process_id": "pre_filing_referral", "case_id": "（2026）浙1082民诉前调8001号"}
     assert fresh.client.post("/cases", json=body, headers=system).status_code == 201
     listed = fresh.client.get("/api-keys", headers=admin).json()
     assert all("key" not in item for item in listed)

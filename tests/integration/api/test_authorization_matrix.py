@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.api.conftest import ROLES, World
+from storage.accounts import Account
+from tests.integration.api.conftest import ROLES, TOKEN_ONLY, World
 
 PUBLIC = {
     ("GET", "/healthz"),
@@ -60,6 +61,17 @@ def new_user(_world: World) -> Request:
     return "/users", {**body, "org": "临海市人民法院"}, None
 
 
+def a_user(suffix: str, body: dict[str, Any] | None = None) -> Callable[[World], Request]:
+    def make(world: World) -> Request:
+        username = f"m{next(_counter)}"
+        world.services.accounts.add_user(
+            username=username, password_hash=TOKEN_ONLY, role="judge", org="临海市人民法院"
+        )
+        return f"/users/{username}{suffix}", body, None
+
+    return make
+
+
 def new_key(world: World) -> Request:
     _, secret = world.services.accounts.add_key(name="k", role="court_clerk", org="临海市人民法院")
     key_id = secret.removeprefix("stk_").split("_")[0]
@@ -83,6 +95,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/me"): Row(EVERYONE, fixed("/me")),
     ("GET", "/users"): Row(admin_only(200), fixed("/users")),
     ("POST", "/users"): Row(admin_only(201), new_user),
+    ("PATCH", "/users/{username}"): Row(admin_only(200), a_user("", {"display_name": "王法官"})),
+    ("DELETE", "/users/{username}"): Row(admin_only(204), a_user("")),
+    ("POST", "/users/{username}/password"): Row(
+        admin_only(204), a_user("/password", {"password": "a-new-password"})
+    ),
+    ("POST", "/auth/logout"): Row("204/204 204/204 204/204 204/204 204/204", fixed("/auth/logout")),
     ("GET", "/api-keys"): Row(admin_only(200), fixed("/api-keys")),
     ("POST", "/api-keys"): Row(
         admin_only(201),
@@ -90,7 +108,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("DELETE", "/api-keys/{key_id}"): Row(admin_only(204), new_key),
     ("GET", "/cases"): Row(ALL_READERS, fixed("/cases")),
-    ("POST", "/cases"): Row("201/201 403/403 403/403 403/403 403/403", new_case),
+    # The number is 临海's (浙1082): the other court's clerk may not register under it.
+    ("POST", "/cases"): Row("201/422 403/403 403/403 403/403 403/403", new_case),
     ("GET", "/cases/{case_id}"): Row(READ_CASE, at("sign_for_referral", "", {})),
     ("GET", "/cases/{case_id}/events"): Row(READ_CASE, at("sign_for_referral", "/events", {})),
     ("GET", "/cases/{case_id}/audit"): Row(READ_CASE, at("sign_for_referral", "/audit", {})),
@@ -152,6 +171,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/audit"): Row(AUDITOR_ONLY, fixed("/audit")),
     ("GET", "/stats"): Row(AUDITOR_ONLY, fixed("/stats")),
     ("GET", "/rules"): Row(EVERYONE, fixed("/rules")),
+    ("GET", "/orgs"): Row(EVERYONE, fixed("/orgs", kind="committee")),
+    ("GET", "/orgs/{org}/committees"): Row(EVERYONE, fixed("/orgs/临海市人民法院/committees")),
+    ("GET", "/case-numbers/next"): Row(
+        "200/200 403/403 403/403 403/403 403/403", fixed("/case-numbers/next")
+    ),
     ("GET", "/rules/{rule_id}"): Row(EVERYONE, fixed("/rules/R16")),
     ("GET", "/calendar/due"): Row(
         EVERYONE, fixed("/calendar/due", **{"from": "2026-09-28", "days": 3, "unit": "working"})
@@ -210,3 +234,59 @@ def test_public_operations_need_no_credentials(world: World) -> None:
     assert world.client.get("/docs").status_code == 200
     response = world.client.post("/auth/token", data={"username": "nobody", "password": "x" * 8})
     assert response.status_code == 401
+
+
+# -- the hierarchy: county, city and province auditors; paired and unpaired committees --------
+# The case is 临海市人民法院's, referred to 临海市消保委 (county 临海市, city 台州市). Auditors see
+# their organisation and everything below it; a committee acts only on what was referred to it,
+# however high it sits. Columns: reading the case, signing for the referral.
+
+HIERARCHY: dict[str, tuple[str, str, str, int, int]] = {
+    # name: (role, organisation, scope, read, sign)
+    "county auditor": ("auditor", "临海市消保委", "org", 200, 403),
+    "city auditor": ("auditor", "台州市消保委", "org", 200, 403),
+    "province committee auditor": ("auditor", "浙江省消保委", "org", 200, 403),
+    "province-scope auditor": ("auditor", "浙江省消保委", "province", 200, 403),
+    "another county's auditor": ("auditor", "天台县消保委", "org", 404, 403),
+    "another city's auditor": ("auditor", "杭州市消保委", "org", 404, 403),
+    "intermediate court auditor": ("auditor", "台州市中级人民法院", "org", 200, 403),
+    "another intermediate court's auditor": ("auditor", "杭州市中级人民法院", "org", 404, 403),
+    "paired committee": ("mediator", "临海市消保委", "org", 200, 200),
+    "unpaired committee": ("mediator", "天台县消保委", "org", 404, 404),
+    "city committee above the paired one": ("mediator", "台州市消保委", "org", 404, 404),
+}
+
+
+def _headers(world: World, name: str) -> dict[str, str]:
+    role, org, scope, _, _ = HIERARCHY[name]
+    return world.bearer(Account(f"h-{name}", name, role, org, scope))
+
+
+@pytest.mark.parametrize("name", HIERARCHY)
+def test_hierarchy_reading_and_acting(world: World, name: str) -> None:
+    read, sign = HIERARCHY[name][3:]
+    case_id = world.case_at("sign_for_referral")
+    headers = _headers(world, name)
+    for suffix in ("", "/events", "/audit", "/documents"):
+        answer = world.client.get(f"/cases/{case_id}{suffix}", headers=headers)
+        assert answer.status_code == read, (suffix, answer.text)
+    answer = world.client.post(
+        f"/cases/{case_id}/receipt", json={"action": "sign"}, headers=headers
+    )
+    assert answer.status_code == sign, answer.text
+
+
+def test_hierarchy_lists_feeds_and_rolled_up_statistics(fresh: World) -> None:
+    case_id = fresh.case_at("sign_for_referral")
+    for name, (role, _, _, read, _) in HIERARCHY.items():
+        headers = _headers(fresh, name)
+        listed = [c["id"] for c in fresh.client.get("/cases", headers=headers).json()["items"]]
+        fed = {e["case"] for e in fresh.client.get("/events", headers=headers).json()["events"]}
+        assert (case_id in listed, case_id in fed) == (read == 200,) * 2, name
+        if role != "auditor":
+            continue
+        stats = fresh.client.get("/stats", headers=headers).json()
+        assert stats["cases"] == (1 if read == 200 else 0), name
+        if read == 200:
+            assert stats["by_county"] == {"临海市": 1}, name
+            assert stats["by_city"] == {"台州市": 1} and stats["by_province"] == {"浙江省": 1}

@@ -206,17 +206,7 @@ def test_the_new_case_form_checks_its_fields(client: TestClient) -> None:
         "/ui/new",
         data={
             "process_id": "pre_filing_referral",
-            "case_id": "A-1",
-            "consumer": "李娜",
-            "csrf_token": token,
-        },
-    )
-    assert "已存在" in answer.text  # the engine's own message, next to the case number
-    answer = client.post(
-        "/ui/new",
-        data={
-            "process_id": "pre_filing_referral",
-            "case_id": "A-2",
+            "case_id": "(2026)浙1082民诉前调0702号",
             "consumer": "李娜",
             "phone": "13900001234",
             "claim": "12.34",
@@ -225,7 +215,20 @@ def test_the_new_case_form_checks_its_fields(client: TestClient) -> None:
         follow_redirects=False,
     )
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/ui/cases/" + quote("A-2", safe="")
+    # Kept under the normalised case number (full-width brackets, no padding).
+    assert answer.headers["location"] == "/ui/cases/" + quote(
+        "（2026）浙1082民诉前调702号", safe=""
+    )
+    answer = client.post(
+        "/ui/new",
+        data={
+            "process_id": "pre_filing_referral",
+            "case_id": "（2026）浙1082民诉前调702号",
+            "consumer": "李娜",
+            "csrf_token": token,
+        },
+    )
+    assert "已存在" in answer.text  # the engine's own message, next to the case number
 
 
 def test_the_new_case_form_records_the_particulars_letters_print(client: TestClient) -> None:

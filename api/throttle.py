@@ -1,0 +1,92 @@
+"""Sign-in throttling per account and per address.
+
+After too many failed sign-ins in a window, further attempts for that account, or from that
+address, are refused before the password is checked: the refusal costs a dictionary look-up,
+not an argon2 verification, so a password-guessing run does not slow anyone else down. A
+successful sign-in clears the account's failures (not the address's, so one known password
+does not reopen guessing at others).
+
+The counts live in this process's memory, bounded in size: with several server processes each
+keeps its own, so the effective limit is the limit times the processes. The address is the
+TCP peer; behind a reverse proxy that is the proxy, so deploy with the proxy's own limit or
+have uvicorn trust its forwarded headers.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_account: int = 5
+    per_address: int = 20
+    window_seconds: float = 15 * 60
+    max_keys: int = 100_000  # memory bound: the least recently failed keys are forgotten
+
+
+class SignInThrottle:
+    def __init__(
+        self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limits = limits or Limits()
+        self._clock = clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.limits.window_seconds:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
+        return times
+
+    def wait(self, username: str, address: str) -> int:
+        """Seconds until this account may try again from this address; 0: it may now."""
+        now = self._clock()
+        waits = []
+        with self._lock:
+            for key, limit in self._keys(username, address):
+                times = self._recent(key, now)
+                if times is not None and len(times) >= limit:
+                    waits.append(times[-limit] + self.limits.window_seconds - now)
+        return max((math.ceil(w) for w in waits), default=0)
+
+    def failed(self, username: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key, limit in self._keys(username, address):
+                times = self._recent(key, now) or deque(maxlen=limit)
+                times.append(now)
+                self._failures[key] = times
+                self._failures.move_to_end(key)
+            while len(self._failures) > self.limits.max_keys:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(self._account(username), None)
+
+    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
+        return [
+            (self._account(username), self.limits.per_account),
+            (f"a:{address}", self.limits.per_address),
+        ]
+
+    @staticmethod
+    def _account(username: str) -> str:
+        return f"u:{username.strip().lower()}"
+
+
+def refusal_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"登录失败次数过多，请在{minutes}分钟后再试"

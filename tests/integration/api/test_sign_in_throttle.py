@@ -1,0 +1,82 @@
+"""Sign-in throttling per account and per address, with a Chinese message, over API and pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from api.throttle import Limits, SignInThrottle
+from tests.integration.api.conftest import World
+
+GOOD = "a-good-password"
+
+
+def token(client: TestClient, username: str, password: str) -> tuple[int, dict[str, object]]:
+    answer = client.post("/auth/token", data={"username": username, "password": password})
+    return answer.status_code, answer.json()
+
+
+def add(world: World, username: str) -> None:
+    body = {"username": username, "password": GOOD, "role": "judge", "org": "临海市人民法院"}
+    assert world.client.post("/users", json=body, headers=world.headers("admin")).is_success
+
+
+def test_five_wrong_passwords_pause_the_account_even_with_the_right_one(fresh: World) -> None:
+    add(fresh, "zhang")
+    for _ in range(5):
+        assert token(fresh.client, "zhang", "wrong-password")[0] == 401
+    status, body = token(fresh.client, "zhang", GOOD)
+    assert status == 429
+    assert body["code"] == "too_many_attempts" and body["field"] == "username"
+    assert body["message"] == "登录失败次数过多，请在15分钟后再试"
+    again = fresh.client.post("/auth/token", data={"username": "ZHANG", "password": GOOD})
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 800
+
+
+def test_one_address_guessing_many_accounts_is_paused_others_are_not(fresh: World) -> None:
+    add(fresh, "li")
+    for n in range(20):  # 20 different names, so no account reaches its own limit
+        assert token(fresh.client, f"guess{n}", "wrong-password")[0] == 401
+    assert token(fresh.client, "li", GOOD)[0] == 429  # this address is paused
+    elsewhere = TestClient(fresh.app, client=("10.0.0.9", 50000))
+    assert token(elsewhere, "li", GOOD)[0] == 200  # another address is not
+
+
+def test_a_success_clears_the_account_count() -> None:
+    now = [0.0]
+    throttle = SignInThrottle(Limits(per_account=3, per_address=100), clock=lambda: now[0])
+    for _ in range(2):
+        throttle.failed("wang", "1.2.3.4")
+    throttle.succeeded("wang")
+    for _ in range(2):
+        throttle.failed("wang", "1.2.3.4")
+    assert throttle.wait("wang", "1.2.3.4") == 0
+    throttle.failed("wang", "1.2.3.4")
+    assert throttle.wait("wang", "5.6.7.8") == 900
+    now[0] = 899.5
+    assert throttle.wait("wang", "1.2.3.4") == 1
+    now[0] = 900.0
+    assert throttle.wait("wang", "1.2.3.4") == 0  # the window has passed
+
+
+def test_the_memory_is_bounded() -> None:
+    throttle = SignInThrottle(Limits(max_keys=50))
+    for n in range(1000):
+        throttle.failed(f"user{n}", f"10.0.{n // 256}.{n % 256}")
+    assert len(throttle._failures) <= 50
+
+
+def test_the_sign_in_page_says_so_in_chinese(fresh: World) -> None:
+    add(fresh, "zhao")
+    client = fresh.client
+    client.cookies.clear()
+    page = client.get("/ui/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    data = {"username": "zhao", "csrf_token": csrf.group(1)}
+    for _ in range(5):
+        assert client.post("/ui/login", data={**data, "password": "wrong-one"}).status_code == 401
+    answer = client.post("/ui/login", data={**data, "password": GOOD}, follow_redirects=False)
+    assert answer.status_code == 429
+    assert "登录失败次数过多，请在15分钟后再试" in answer.text
