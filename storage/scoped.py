@@ -237,9 +237,12 @@ class ScopedReads:
         if q.strip():
             # The case number, or a party's name in the case's facts.
             needle = q.strip()
-            where.append(
-                c.id.contains(needle, autoescape=True) | c.facts.contains(needle, autoescape=True)
+            found = c.id.contains(needle, autoescape=True) | c.facts.contains(
+                needle, autoescape=True
             )
+            if also_ids:  # a case number typed another way: every spelling it was stored under
+                found = found | c.id.in_(also_ids)
+            where.append(found)
         stmt = select(cases_t).where(*where)
         if after is not None:
             stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
