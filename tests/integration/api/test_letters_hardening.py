@@ -15,6 +15,8 @@ FIELDS = {
         "business_name": "临海某家电有限公司",
         "summary": "空调质量纠纷",
         "materials": "起诉状、证据材料",
+        "handler": "王书记员",
+        "handler_phone": "0576-85000000",
     }
 }
 
