@@ -43,16 +43,21 @@ HEAD = 8192
 MAX_PROLOG = 1 << 20  # an XML declaration, comments and DOCTYPE before <log>: read this far
 
 
+def format_of(handle: IO[bytes]) -> LogFormat | None:
+    """The format of an open log from its first bytes (None: unknown); reads from the start."""
+    head = handle.read(HEAD)
+    # An XES export may open with long comments; read on (doubling) until the root shows.
+    while prolog_only(head) and len(head) < MAX_PROLOG:
+        more = handle.read(len(head))
+        if not more:
+            break
+        head += more
+    return detect_format(head)
+
+
 def log_format(path: Path) -> LogFormat:
     with path.open("rb") as handle:
-        head = handle.read(HEAD)
-        # An XES export may open with long comments; read on (doubling) until the root shows.
-        while prolog_only(head) and len(head) < MAX_PROLOG:
-            more = handle.read(len(head))
-            if not more:
-                break
-            head += more
-    found = detect_format(head)
+        found = format_of(handle)
     if found is None:
         raise UnknownFormat(
             f"{path}: unknown format (expected JSON Lines, CSV with a header naming "
@@ -138,32 +143,47 @@ def read_log(
     done_before: int = 0,
 ) -> Iterator[Event | InputError]:
     """The events and input errors of one file, streamed; `labels`: Chinese activity names."""
-    source = str(path)
-    overlong: set[int] = set()
     with path.open("rb") as handle:
-        items: Iterator[Event | InputError]
-        if fmt == "jsonl":
-            lines = bounded_lines(handle.readline, MAX_LINE, overlong, b"\x00\n")
-            items = parse_jsonl(lines, activities, source=source, first_seq=first_seq)
-        elif fmt == "csv":
-            text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-            rows = bounded_lines(text.readline, MAX_LINE, overlong, "\n")
-            items = parse_csv(
-                rows, activities, source=source, first_seq=first_seq, labels=labels,
-                overlong=overlong,
-            )  # fmt: skip
-        else:
-            from standard_rules.xeslog import parse_xes
-
-            items = parse_xes(handle, activities, source=source, first_seq=first_seq)
-        tell = handle.tell if on_bytes is not None and on_bytes.enabled else None
+        items = read_stream(handle, fmt, activities, labels, first_seq, str(path))
+        if on_bytes is None or not on_bytes.enabled:
+            yield from items
+            return
         for n, item in enumerate(items):
-            if tell is not None and n & 4095 == 0:
-                on_bytes.update(done_before + tell())  # type: ignore[union-attr]
-            if type(item) is InputError:
-                yield _too_long(item, overlong) if overlong else item
-            else:
-                yield _in_calendar(item)
+            if n & 4095 == 0:
+                on_bytes.update(done_before + handle.tell())
+            yield item
+
+
+def read_stream(
+    handle: IO[bytes],
+    fmt: LogFormat,
+    activities: frozenset[str],
+    labels: dict[str, str] | None = None,
+    first_seq: int = 0,
+    source: str = "",
+) -> Iterator[Event | InputError]:
+    """The events and input errors of an open binary log (read from where it stands), bounded."""
+    overlong: set[int] = set()
+    items: Iterator[Event | InputError]
+    if fmt == "jsonl":
+        lines = bounded_lines(handle.readline, MAX_LINE, overlong, b"\x00\n")
+        items = parse_jsonl(lines, activities, source=source, first_seq=first_seq)
+    elif fmt == "csv":
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        rows = bounded_lines(text.readline, MAX_LINE, overlong, "\n")
+        items = parse_csv(
+            rows, activities, source=source, first_seq=first_seq, labels=labels,
+            overlong=overlong,
+        )  # fmt: skip
+    else:
+        from standard_rules.xeslog import parse_xes
+
+        items = parse_xes(handle, activities, source=source, first_seq=first_seq)
+    for item in items:
+        if type(item) is InputError:
+            yield _too_long(item, overlong) if overlong else item
+        else:
+            yield _in_calendar(item)
 
 
 def read_logs(

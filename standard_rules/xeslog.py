@@ -269,7 +269,8 @@ def parse_xes(
                         "here (reading stopped here)",
                     )
                     return
-                feed.want = min(feed.want * 2, max(max_element, _CHUNK))
+                # the open token's bytes stay within the bound: expat holds them all
+                feed.want = min(feed.want * 2, max(max_element - pending + 1, _CHUNK))
             else:
                 pending = 0
                 feed.want = _CHUNK
