@@ -4,6 +4,7 @@
 #
 #   scripts/bootstrap.sh run      Python 3.11 with venv, a CJK TrueType font (the PDF letters)
 #   scripts/bootstrap.sh test     the same, Chromium (tests/e2e), and PostgreSQL started if present
+#   scripts/bootstrap.sh fonts    print the font files looked for, in order of preference
 #   add --check                   report only: never install, exit 1 with the command to run
 #
 # As root on Debian/Ubuntu the missing packages are installed (one `apt-get update`, one
@@ -15,7 +16,8 @@
 # elsewhere without removing anything:
 #   PY                        the Python interpreter (default python3.11)
 #   SUITIAO_CJK_FONT          a TrueType font to use instead (as api/documents/fonts.py reads it)
-#   SUITIAO_FONT_CANDIDATES   colon-separated font files looked for (default: fonts.py SEARCHED)
+#   SUITIAO_FONT_CANDIDATES   colon-separated font files looked for (default: SEARCHED, read from
+#                             api/documents/fonts.py, so the two cannot drift apart)
 #   SUITIAO_CHROMIUM          the browser the end-to-end tests drive (default /usr/bin/chromium)
 #   SUITIAO_BOOTSTRAP_INSTALL 0: never install, only say what to run
 set -uo pipefail
@@ -24,10 +26,10 @@ goal="run"
 check_only=0
 for arg in "$@"; do
   case "$arg" in
-    run | test) goal="$arg" ;;
+    run | test | fonts) goal="$arg" ;;
     --check | --dry-run) check_only=1 ;;
     -h | --help)
-      sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -38,9 +40,40 @@ for arg in "$@"; do
 done
 
 PY="${PY:-python3.11}"
-# Keep in step with api/documents/fonts.py SEARCHED (tests/unit/test_bootstrap.py checks it).
-DEFAULT_FONTS="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
-FONTS="${SUITIAO_FONT_CANDIDATES:-$DEFAULT_FONTS}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+FALLBACK_FONT="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+# SEARCHED of api/documents/fonts.py, read without importing it (no .venv yet at this point).
+searched_fonts() {
+  "$PY" - "$ROOT/api/documents/fonts.py" 2>/dev/null <<'PYTHON' | paste -sd: -
+import ast, sys
+
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "SEARCHED" for t in node.targets):
+        for call in node.value.elts:
+            print(call.args[0].value)
+PYTHON
+}
+
+# The Debian package that ships a font file.
+font_package() {
+  case "$(basename "$1")" in
+    uming.ttc) echo fonts-arphic-uming ;;
+    ukai.ttc) echo fonts-arphic-ukai ;;
+    gbsn00lp.ttf) echo fonts-arphic-gbsn00lp ;;
+    gkai00mp.ttf) echo fonts-arphic-gkai00mp ;;
+    wqy-zenhei.ttc) echo fonts-wqy-zenhei ;;
+    *) echo fonts-wqy-microhei ;;
+  esac
+}
+
+FONTS="${SUITIAO_FONT_CANDIDATES:-$(searched_fonts)}"
+FONTS="${FONTS:-$FALLBACK_FONT}"
+if [ "$goal" = fonts ]; then
+  tr ':' '\n' <<<"$FONTS"
+  exit 0
+fi
 CHROMIUM="${SUITIAO_CHROMIUM:-/usr/bin/chromium}"
 
 packages=() # Debian packages to install
@@ -69,7 +102,7 @@ need_font() {
   for font in "${candidates[@]}"; do
     [ -f "$font" ] && return
   done
-  packages+=(fonts-wqy-microhei)
+  packages+=("$(font_package "${candidates[0]}")") # the face the documents prefer
   manual+=("install a CJK TrueType font and set SUITIAO_CJK_FONT=/path/to/font.ttf")
 }
 

@@ -5,7 +5,6 @@ never installs) or with SUITIAO_BOOTSTRAP_INSTALL=0."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -46,9 +45,15 @@ def present(tmp_path: Path) -> dict[str, str]:
 
 
 def test_the_script_looks_for_the_fonts_the_documents_use() -> None:
-    found = re.search(r'^DEFAULT_FONTS="([^"]+)"', SCRIPT.read_text(), re.MULTILINE)
-    assert found is not None
-    assert found.group(1).split(":") == [str(p) for p in SEARCHED]
+    result = bootstrap("fonts")
+    assert result.stdout.split() == [str(p) for p in SEARCHED]
+
+
+def test_the_preferred_font_is_the_one_installed(tmp_path: Path) -> None:
+    env = {"SUITIAO_FONT_CANDIDATES": f"{tmp_path}/arphic/uming.ttc:{tmp_path}/wqy-microhei.ttc"}
+    result = bootstrap("run", "--check", **env)
+    assert result.returncode == 1
+    assert "--no-install-recommends fonts-arphic-uming\n" in result.stderr
 
 
 def test_nothing_missing_exits_0(present: dict[str, str]) -> None:
@@ -123,3 +128,35 @@ def test_a_missing_browser_fails_the_page_tests_under_ci_only(
         assert "no-chromium is missing" in result.stdout
     else:
         assert "skipped" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the install branch runs as root only")
+def test_as_root_it_updates_once_installs_once_and_then_leaves_the_system_alone(
+    tmp_path: Path,
+) -> None:
+    """apt-get is a stand-in here that records its calls and lays the files the packages would
+    (the real one would change this shared machine): what is checked is the script's logic."""
+    font, browser, calls = tmp_path / "wqy.ttc", tmp_path / "chromium", tmp_path / "calls"
+    stub = tmp_path / "bin" / "apt-get"
+    stub.parent.mkdir()
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {calls}\n'
+        f'if [ "$1" = install ]; then : > {font}; printf "#!/bin/sh\\n" > {browser}; '
+        f"chmod +x {browser}; fi\n"
+    )
+    stub.chmod(0o755)
+    env = {
+        "PATH": f"{stub.parent}:{os.environ['PATH']}",
+        "SUITIAO_FONT_CANDIDATES": str(font),
+        "SUITIAO_CHROMIUM": str(browser),
+    }
+    first = bootstrap("test", **env)
+    assert first.returncode == 0, first.stderr
+    assert calls.read_text().splitlines() == [
+        "update -qq",
+        "install -y -qq --no-install-recommends fonts-wqy-microhei chromium",
+    ]
+    again = bootstrap("test", **env)
+    assert again.returncode == 0, again.stderr
+    assert len(calls.read_text().splitlines()) == 2  # nothing missing: apt-get not run again
