@@ -121,7 +121,7 @@ def bounded_lines(
 
 def _too_long(item: InputError, overlong: set[int]) -> InputError:
     if item.line in overlong:
-        message = f"line longer than {MAX_LINE:,} bytes: not read"
+        message = f"line longer than {MAX_LINE >> 20} MiB: not read (the rest is read)"
         return InputError(item.file, item.line, message)
     return item
 

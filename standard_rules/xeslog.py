@@ -12,12 +12,16 @@ more bytes, so a 40 MB attribute fed in 64 KiB chunks cost 20 s (quadratic). Whi
 open the chunks double, which makes the rescans add up to twice the token (linear); a token over
 `max_element` bytes (64 MiB) stops the reading with an InputError at its line. An encoding expat
 does not know, a root element other than `<log>`, entity declarations (the "billion laughs")
-and numbers no JSON log could hold (an int of 400 digits, inf) are input errors too.
+and numbers no JSON log could hold (an int of 400 digits, inf) are input errors too. expat reads
+no multi-byte encoding but UTF-8/16, so a log declaring GBK or GB18030 (as Chinese systems may
+export) is decoded by Python and handed to expat as UTF-8, its lines unchanged.
 """
 
 from __future__ import annotations
 
+import codecs
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, NoReturn
 from xml.parsers import expat
@@ -34,6 +38,8 @@ FIELD_OF_KEY: Mapping[str, str] = {
 }
 _ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 _CHUNK = 1 << 16
+_DECLARED = re.compile(rb"""\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_EXPAT_READS = frozenset({"utf-8", "iso8859-1", "ascii"})  # and UTF-16: expat's own decoders
 MAX_ELEMENT = 64 << 20  # bytes one tag (with its attributes) or one run of text may take
 _INT64 = 1 << 63
 # an event read: line, fields, data, and what is wrong with it ("" when nothing)
@@ -83,9 +89,9 @@ def _local(name: str) -> str:
 class _Reader:
     """expat handlers: collect the events of the current trace, hand out finished traces."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, encoding: str | None = None) -> None:
         self.source = source
-        self.parser = expat.ParserCreate()
+        self.parser = expat.ParserCreate(encoding)
         self.parser.buffer_text = True
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
@@ -177,8 +183,34 @@ class _Feed:
         self.parts: Iterator[bytes] = iter(()) if self.read is not None else iter(stream)
         self.want = _CHUNK
         self.left = b""
+        self.decoder: codecs.IncrementalDecoder | None = None
+        self.peeked: bytes | None = None
+        self.newlines = 0  # in the raw bytes handed out, for the line of a decoding error
+        self.bad_line = 0
+        self.failed: UnicodeDecodeError | None = None
 
     def next(self) -> bytes:
+        """The next chunk, as UTF-8 when a decoder is set (UnicodeDecodeError on bad bytes)."""
+        if self.failed is not None:
+            raise self.failed
+        if self.peeked is not None:
+            raw, self.peeked = self.peeked, None
+        else:
+            raw = self._raw()
+        if self.decoder is None:
+            return raw
+        try:
+            text = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            # Hand out what was good before the bad bytes; the next call raises.
+            good = raw[: max(0, min(exc.start, len(raw)))]
+            self.bad_line = self.newlines + good.count(b"\n") + 1
+            self.failed = exc
+            return good.decode(exc.encoding, errors="ignore").encode("utf-8") or self.next()
+        self.newlines += raw.count(b"\n")
+        return text.encode("utf-8")
+
+    def _raw(self) -> bytes:
         if self.read is not None:
             chunk: bytes = self.read(self.want)
             return chunk
@@ -193,6 +225,22 @@ class _Feed:
         self.left = joined[self.want :]
         return joined[: self.want]
 
+    def transcode(self) -> str | None:
+        """Peek at the declaration; for an encoding only Python reads, decode from here on and
+        return "UTF-8" for expat. None: expat reads the bytes as they are (or refuses them)."""
+        self.peeked = self._raw()
+        found = _DECLARED.match(self.peeked.removeprefix(b"\xef\xbb\xbf"))
+        if found is None:
+            return None
+        try:
+            name = codecs.lookup(found.group(1).decode("ascii")).name
+        except LookupError:
+            return None  # expat says so, as an input error
+        if name in _EXPAT_READS or name.startswith("utf-16"):
+            return None
+        self.decoder = codecs.getincrementaldecoder(name)(errors="strict")
+        return "UTF-8"
+
 
 def parse_xes(
     stream: IO[bytes] | Iterable[bytes],
@@ -202,7 +250,8 @@ def parse_xes(
     max_element: int = MAX_ELEMENT,
 ) -> Iterator[Event | InputError]:
     """Yield an Event or an InputError per `<event>`, trace by trace, in document order."""
-    reader = _Reader(source)
+    feed = _Feed(stream)
+    reader = _Reader(source, feed.transcode())
     seq = first_seq
     codes = {code: code for code in activities}
 
@@ -247,7 +296,6 @@ def parse_xes(
             yield from drain()
         yield InputError(source, line, message)
 
-    feed = _Feed(stream)
     first = True
     pending = 0  # bytes fed since the parser last made progress
     try:
@@ -261,7 +309,7 @@ def parse_xes(
                 break
             if reader.calls == calls:
                 pending += len(chunk)
-                if pending > max_element:
+                if pending > max_element:  # decoded chunks count as UTF-8: near enough
                     line = reader.parser.CurrentLineNumber
                     yield from stopped(
                         line,
@@ -286,6 +334,13 @@ def parse_xes(
             return
     except _Stop:
         pass
+    except UnicodeDecodeError as exc:  # bytes that are not of the declared encoding
+        message = f"XES is not valid {exc.encoding}: {exc.reason} (reading stopped here)"
+        yield from stopped(feed.bad_line, message)
+        return
+    except ValueError as exc:  # pyexpat: "multi-byte encodings are not supported" (not decoded)
+        yield from stopped(1, f"XES declares an encoding that cannot be read: {exc}")
+        return
     except LookupError as exc:  # <?xml encoding="…"?> that neither expat nor Python knows
         yield from stopped(1, f"XES declares an encoding that cannot be read: {exc}")
         return

@@ -301,3 +301,28 @@ def test_xes_that_is_not_a_log_or_declares_entities_stops_with_an_input_error(
     items = list(parse_xes([document], default_pack().contract_activities))
     assert len(items) == 1 and isinstance(items[0], InputError)
     assert (items[0].line, words in items[0].message) == (line, True), items[0]
+
+
+def test_xes_in_gbk_is_read_and_its_bad_bytes_are_an_input_error_at_their_line() -> None:
+    """pyexpat reads no multi-byte encoding ("multi-byte encodings are not supported", a crash);
+    Chinese systems may export GBK or GB18030."""
+    from standard_rules.eventlog import Event, InputError
+    from standard_rules.pack import default_pack
+    from standard_rules.xeslog import parse_xes
+
+    org = '<string key="org" value="消保委"/>'
+    document = xes(
+        [
+            ("complaint_received", "2026-01-05T09:00:00+08:00", org),
+            ("complaint_accepted", "2026-01-06T09:00:00+08:00", ""),
+        ],
+        encoding="GBK",
+    ).decode()
+    events = list(parse_xes([document.encode("gbk")], default_pack().contract_activities))
+    assert [(type(e).__name__, e.line) for e in events] == [("Event", 3), ("Event", 4)]
+    first = events[0]
+    assert isinstance(first, Event) and first.case == "A-1" and first.data == {"org": "消保委"}
+    broken = document.encode("gbk").replace(b"complaint_accepted", b"\xff\xff")
+    items = list(parse_xes([broken], default_pack().contract_activities))
+    assert [(type(e).__name__, e.line) for e in items] == [("Event", 3), ("InputError", 4)]
+    assert isinstance(items[1], InputError) and "gbk" in items[1].message
