@@ -21,6 +21,7 @@ QUICK = {
     "workers": ["--quick"],
     "api": ["--quick"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
+    "xes_attribute": ["--sizes", "1,2,4,8", "--over", "0", "--repeat", "1"],
 }
 
 
