@@ -60,7 +60,7 @@ def _typed(tag: str, value: str) -> Any:
         try:
             number = int(value)
         except ValueError:  # not digits, or past Python's 4,300-digit limit
-            if value.strip().lstrip("+-").isdigit():
+            if value.strip().lstrip("+-").isdecimal():
                 raise _OutOfRange(value) from None
             return value
         if -_INT64 <= number < _INT64:

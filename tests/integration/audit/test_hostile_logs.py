@@ -326,3 +326,23 @@ def test_xes_in_gbk_is_read_and_its_bad_bytes_are_an_input_error_at_their_line()
     items = list(parse_xes([broken], default_pack().contract_activities))
     assert [(type(e).__name__, e.line) for e in items] == [("Event", 3), ("InputError", 4)]
     assert isinstance(items[1], InputError) and "gbk" in items[1].message
+
+
+@pytest.mark.parametrize(
+    ("value", "read_as"),
+    [("²", "²"), ("12", 12), (str(2**70), float(2**70)), ("1e400", None), ("9" * 5000, None)],
+)
+def test_xes_numbers_read_as_json_would_or_are_input_errors(value: str, read_as: object) -> None:
+    from standard_rules.eventlog import Event
+    from standard_rules.pack import default_pack
+    from standard_rules.xeslog import parse_xes
+
+    tag = "float" if "e" in value else "int"
+    document = xes(
+        [("complaint_received", "2026-01-05T09:00:00+08:00", f'<{tag} key="n" value="{value}"/>')]
+    )
+    [item] = parse_xes([document], default_pack().contract_activities)
+    if read_as is None:
+        assert not isinstance(item, Event) and "out of range" in item.message
+    else:
+        assert isinstance(item, Event) and item.data == {"n": read_as}
