@@ -1,10 +1,13 @@
-# Two commands a newcomer needs: `make run` and `make test`. Both build .venv when it is missing.
+# Two commands a newcomer needs: `make run` and `make test`. Both first run scripts/bootstrap.sh
+# (system packages: Python 3.11, a CJK font, Chromium for the tests), then build .venv if missing.
 PY      ?= python3.11
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint typecheck test-fast bench lock clean
+.PHONY: run test lint typecheck test-fast bench lock clean bootstrap
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,9 +15,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-run: $(STAMP)
+run:
+	@PY=$(PY) bash scripts/bootstrap.sh run
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(BIN)/suitiao demo --if-empty
-	$(BIN)/suitiao serve
+	$(BIN)/suitiao serve --host $(HOST) --port $(PORT)
+
+# Report what the system lacks (and the command that installs it) without installing anything.
+bootstrap:
+	@PY=$(PY) bash scripts/bootstrap.sh test --check && echo "bootstrap: nothing missing"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -23,7 +32,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test:
+	@PY=$(PY) bash scripts/bootstrap.sh test
+	@$(MAKE) --no-print-directory lint typecheck
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from api.reports.safe_text import visible
 from standard_rules.audit import CONTRACT_VERSION, KIND_ZH, AuditResult, Finding
 from standard_rules.pack import RulePack
 
@@ -56,15 +57,16 @@ def to_text(result: AuditResult) -> str:
         f"{result.cases} 件案件，{result.events} 条事件；"
         f"发现问题 {len(result.findings)} 项，输入错误 {len(result.input_errors)} 处",
     ]
+    # Everything a log supplied goes through visible(): this text lands on a terminal.
     for error in result.input_errors:
-        lines.append(f"输入错误 {error.file}:{error.line}: {error.message}")
+        lines.append(f"输入错误 {visible(error.file)}:{error.line}: {visible(error.message)}")
     for f in result.findings:
         due = f" 期限 {f.due}" if f.due else ""
-        at = f" 发生于 {f.at}" if f.at else ""
-        lines.append(f"{f.case}  {f.rule}  {KIND_ZH[f.kind]}({f.kind}){due}{at}")
-        lines.append(f"    {f.message}")
+        at = f" 发生于 {visible(f.at)}" if f.at else ""
+        lines.append(f"{visible(f.case)}  {f.rule}  {KIND_ZH[f.kind]}({f.kind}){due}{at}")
+        lines.append(f"    {visible(f.message)}")
         if f.explanation:
-            lines.append(f"    期限计算：{f.explanation}")
+            lines.append(f"    期限计算：{visible(f.explanation)}")
     if not result.findings and not result.input_errors:
         lines.append("未发现问题。")
     return "\n".join(lines) + "\n"

@@ -700,8 +700,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_LOG_COMMANDS = ("audit", "report")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
         args = parser.parse_args(argv)
         code: int = args.func(args)
@@ -716,6 +720,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `suitiao rules | head`: the reader left; that is not an error of ours.
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:
+        if args is None or args.command not in _LOG_COMMANDS:
+            raise
+        # A fault of ours while reading someone's log must not exit 1, which means findings.
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.write(f"suitiao: internal error ({type(exc).__name__}): nothing was audited\n")
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ tells their format from their first bytes (standard_rules.logformat), and runs t
 streamed case by case when every case's events are contiguous (audit_streamed), or, when a case
 comes back later in the logs, read again and grouped in memory (audit). A progress bar goes to
 standard error only when it is a terminal.
+
+Every input is bounded: a line of JSONL or CSV longer than MAX_LINE is skipped without being
+held in memory and reported as an input error at its line (XES elements are bounded in
+standard_rules/xeslog.py), and an event whose Asia/Shanghai date falls outside the years 1–9999
+(a year-1 or year-9999 timestamp pushed over the edge by its offset) is an input error too.
 """
 
 from __future__ import annotations
@@ -12,16 +17,16 @@ from __future__ import annotations
 import io
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from standard_rules.audit import AuditResult, audit, audit_streamed, group_cases
 from standard_rules.csvlog import parse_csv
 from standard_rules.eventlog import Event, InputError, parse_jsonl
 from standard_rules.legal_calendar import LegalCalendar
-from standard_rules.logformat import LogFormat, detect_format
+from standard_rules.logformat import LogFormat, detect_format, prolog_only
 from standard_rules.pack import RulePack
 
 
@@ -34,10 +39,25 @@ def activity_labels(pack: RulePack) -> dict[str, str]:
     return {a.zh: code for code, a in pack.activities.items() if a.contract and a.zh}
 
 
+HEAD = 8192
+MAX_PROLOG = 1 << 20  # an XML declaration, comments and DOCTYPE before <log>: read this far
+
+
+def format_of(handle: IO[bytes]) -> LogFormat | None:
+    """The format of an open log from its first bytes (None: unknown); reads from the start."""
+    head = handle.read(HEAD)
+    # An XES export may open with long comments; read on (doubling) until the root shows.
+    while prolog_only(head) and len(head) < MAX_PROLOG:
+        more = handle.read(len(head))
+        if not more:
+            break
+        head += more
+    return detect_format(head)
+
+
 def log_format(path: Path) -> LogFormat:
     with path.open("rb") as handle:
-        head = handle.read(8192)
-    found = detect_format(head)
+        found = format_of(handle)
     if found is None:
         raise UnknownFormat(
             f"{path}: unknown format (expected JSON Lines, CSV with a header naming "
@@ -77,6 +97,42 @@ class Progress:
             self.stream.flush()
 
 
+MAX_LINE = 1 << 20  # bytes of a JSONL line, characters of a CSV line
+_LAST_DAY = date.max.toordinal()
+_SKIP = 1 << 16
+
+
+def bounded_lines(
+    readline: Callable[[int], Any], limit: int, overlong: set[int], placeholder: Any
+) -> Iterator[Any]:
+    """The lines `readline` gives, each at most `limit` long: a longer one is read through in
+    small pieces, never held whole, its number added to `overlong`, and `placeholder` given in
+    its place so that the line numbers of the rest stay right."""
+    number = 0
+    while line := readline(limit + 1):
+        number += 1
+        if len(line) > limit and line[-1:] not in ("\n", b"\n", "\r"):
+            while (rest := readline(_SKIP)) and rest[-1:] not in ("\n", b"\n", "\r"):
+                pass
+            overlong.add(number)
+            line = placeholder
+        yield line
+
+
+def _too_long(item: InputError, overlong: set[int]) -> InputError:
+    if item.line in overlong:
+        message = f"line longer than {MAX_LINE >> 20} MiB: not read (the rest is read)"
+        return InputError(item.file, item.line, message)
+    return item
+
+
+def _in_calendar(item: Event | InputError) -> Event | InputError:
+    if type(item) is Event and not 1 <= item.day <= _LAST_DAY:
+        message = f"timestamp {item.at!r} falls outside the years 1–9999 in Asia/Shanghai"
+        return InputError(item.source, item.line, message)
+    return item
+
+
 def read_log(
     path: Path,
     fmt: LogFormat,
@@ -87,18 +143,8 @@ def read_log(
     done_before: int = 0,
 ) -> Iterator[Event | InputError]:
     """The events and input errors of one file, streamed; `labels`: Chinese activity names."""
-    source = str(path)
     with path.open("rb") as handle:
-        items: Iterator[Event | InputError]
-        if fmt == "jsonl":
-            items = parse_jsonl(handle, activities, source=source, first_seq=first_seq)
-        elif fmt == "csv":
-            text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-            items = parse_csv(text, activities, source=source, first_seq=first_seq, labels=labels)
-        else:
-            from standard_rules.xeslog import parse_xes
-
-            items = parse_xes(handle, activities, source=source, first_seq=first_seq)
+        items = read_stream(handle, fmt, activities, labels, first_seq, str(path))
         if on_bytes is None or not on_bytes.enabled:
             yield from items
             return
@@ -106,6 +152,38 @@ def read_log(
             if n & 4095 == 0:
                 on_bytes.update(done_before + handle.tell())
             yield item
+
+
+def read_stream(
+    handle: IO[bytes],
+    fmt: LogFormat,
+    activities: frozenset[str],
+    labels: dict[str, str] | None = None,
+    first_seq: int = 0,
+    source: str = "",
+) -> Iterator[Event | InputError]:
+    """The events and input errors of an open binary log (read from where it stands), bounded."""
+    overlong: set[int] = set()
+    items: Iterator[Event | InputError]
+    if fmt == "jsonl":
+        lines = bounded_lines(handle.readline, MAX_LINE, overlong, b"\x00\n")
+        items = parse_jsonl(lines, activities, source=source, first_seq=first_seq)
+    elif fmt == "csv":
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        rows = bounded_lines(text.readline, MAX_LINE, overlong, "\n")
+        items = parse_csv(
+            rows, activities, source=source, first_seq=first_seq, labels=labels,
+            overlong=overlong,
+        )  # fmt: skip
+    else:
+        from standard_rules.xeslog import parse_xes
+
+        items = parse_xes(handle, activities, source=source, first_seq=first_seq)
+    for item in items:
+        if type(item) is InputError:
+            yield _too_long(item, overlong) if overlong else item
+        else:
+            yield _in_calendar(item)
 
 
 def read_logs(

@@ -26,6 +26,7 @@ QUICK = {
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
     "whatif": ["--events", "200000", "--repeat", "1"],
     "scale": ["--quick", "--requests", "20"],
+    "xes_attribute": ["--sizes", "1,2,4,8", "--over", "0", "--repeat", "1"],
 }
 
 

@@ -7,13 +7,14 @@ columns in English or in Chinese (COLUMN_NAMES, documented in README.md "Auditin
 `data.KEY` (or `数据.KEY`) become data keys; any other column is ignored.
 
 A bad row becomes an InputError with its line number (the physical line where the row starts;
-the header is line 1) and the rest is still read.
+the header is line 1) and the rest is still read: a row the csv module cannot read (a field over
+its 128 KiB limit) too, and a row holding a line the caller cut for its length (`overlong`).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -108,11 +109,13 @@ def parse_csv(
     source: str = "",
     first_seq: int = 0,
     labels: Mapping[str, str] | None = None,
+    overlong: Collection[int] = (),
 ) -> Iterator[Event | InputError]:
     """Yield an Event or an InputError per data row; `labels` maps Chinese names to codes.
 
     `lines` are text lines as a file opened with newline="" gives them (CRLF kept, so a quoted
-    field may span lines); a byte-order mark on the first line is ignored.
+    field may span lines); a byte-order mark on the first line is ignored. `overlong`: numbers
+    of the lines the caller shortened because they were too long (their rows are input errors).
     """
     counted = _Lines(lines)
     reader = csv.reader(counted)
@@ -145,8 +148,12 @@ def parse_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield InputError(source, start, f"CSV row could not be read: {exc}")
-            return
+            # The reader starts afresh on the next line: one bad row, not the end of the audit.
+            yield InputError(source, start, f"CSV row could not be read: {exc} (row skipped)")
+            continue
+        if overlong and any(n in overlong for n in range(start, counted.count + 1)):
+            yield InputError(source, start, "CSV row holds a line too long to read (row skipped)")
+            continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # a blank line
         if len(row) > width:

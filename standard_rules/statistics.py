@@ -10,6 +10,7 @@ the day of its ruling, a resolved case on the day it closed, ...), under the cas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -279,7 +280,11 @@ class _Acc:
 def _amount(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return 0.0
-    return float(value)
+    try:
+        amount = float(value)
+    except OverflowError:  # an int of hundreds of digits: no sum of yuan to speak of
+        return 0.0
+    return amount if math.isfinite(amount) else 0.0
 
 
 def compute_statistics(
@@ -436,7 +441,7 @@ def _window(lo: int | None, hi: int | None, latest: int) -> tuple[int, int]:
     if lo is not None and hi is not None:
         return lo, hi
     if hi is None:
-        hi = latest
+        hi = max(latest, 1)  # latest is 0 when there is no event at all
     if lo is None:
         lo = date(date.fromordinal(hi).year, 1, 1).toordinal()
     return lo, hi
@@ -444,6 +449,8 @@ def _window(lo: int | None, hi: int | None, latest: int) -> tuple[int, int]:
 
 def _shift_year(day: int) -> int:
     d = date.fromordinal(day)
+    if d.year == 1:  # no date a year earlier: an ordinal before 0001-01-01 still compares
+        return day - 365
     try:
         return d.replace(year=d.year - 1).toordinal()
     except ValueError:  # 29 February

@@ -13,6 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from api.reports.charts import PALETTE, bar_chart
+from api.reports.safe_text import visible
 from api.reports.workbook import new_workbook, write_table
 from standard_rules.audit import KIND_ZH, AuditResult, Finding
 from standard_rules.pack import RulePack
@@ -65,7 +66,9 @@ def _summary_line(result: AuditResult) -> str:
 
 
 def _md(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A log's text as inert Markdown: controls shown as escapes, no table break, no HTML."""
+    escaped = visible(text).replace("\\", "\\\\").replace("|", "\\|")
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_markdown(result: AuditResult, pack: RulePack) -> str:
@@ -99,7 +102,7 @@ def to_markdown(result: AuditResult, pack: RulePack) -> str:
             if f.explanation:
                 out.append(f"- 期限计算 reckoning: {_md(f.explanation)}")
             if f.at:
-                out.append(f"- 发生于 at: {f.at}")
+                out.append(f"- 发生于 at: {_md(f.at)}")
             out.append(f"- 说明: {_md(f.message)}")
             out.append(f"- 法律依据 law: {_md(law(pack, f.rule))}")
             out.append("- 证据 evidence: " + "; ".join(_md(e) for e in evidence_text(f)))

@@ -13,6 +13,7 @@ import orjson
 
 from api.reports.audit_docs import html_page
 from api.reports.charts import PALETTE, bar_chart
+from api.reports.safe_text import visible
 from api.reports.workbook import new_workbook, write_table
 from standard_rules.statistics import Metric, Row, Statistics, as_mapping
 
@@ -58,6 +59,11 @@ def _label(row: Row) -> str:
     return " · ".join(row.key) or "合计 total"
 
 
+def _shown(row: Row) -> str:
+    """A group's label for a terminal or Markdown: organisation names come from the log."""
+    return visible(_label(row))
+
+
 def to_json(stats: Statistics) -> bytes:
     return orjson.dumps(as_mapping(stats), option=orjson.OPT_INDENT_2) + b"\n"
 
@@ -81,7 +87,7 @@ def to_text(stats: Statistics) -> str:
         "",
     ]
     for row in _rows(stats):
-        lines.append(f"[{_label(row)}]")
+        lines.append(f"[{_shown(row)}]")
         for m in stats.metrics:
             unit = "" if m.unit == "%" else m.unit
             lines.append(f"  {m.zh:<16} {fmt(row.values.get(m.key), m.unit):>14} {unit}")
@@ -93,7 +99,8 @@ def to_text(stats: Statistics) -> str:
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    escaped = visible(text).replace("\\", "\\\\").replace("|", "\\|")
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_markdown(stats: Statistics) -> str:
