@@ -102,9 +102,9 @@ def create_case(
     body: CaseCreate, services: Svc, account: Writer, key: IdempotencyKey = None
 ) -> Response:
     def work() -> idempotency.Outcome:
-        case_id = body.case_id
+        # The court's own number in another spelling: its own case, so CaseExists (409) as is.
+        case_id = checked_case_id()
         try:
-            case_id = checked_case_id()  # a taken number is CaseExists too
             with services.steps:
                 view = services.engine.open_case(
                     process_id=body.process_id,

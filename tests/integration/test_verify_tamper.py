@@ -47,7 +47,14 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
             task = engine.case(case_id).tasks[0]
             engine.complete(case_id=case_id, task_id=task.task_id, actor=CLERK, payload=payload)
     documents = DocumentStore(engine.store.engine)  # type: ignore[attr-defined]
-    fields = {"business_name": "临海某家电有限公司", "summary": "空调", "materials": "证据"}
+    fields = {
+        "business_name": "临海某家电有限公司",
+        "summary": "空调",
+        "materials": "证据",
+        "cause": "买卖合同纠纷",
+        "handler": "王书记员",
+        "handler_phone": "0576-85000000",
+    }
     produce(engine, documents, VICTIM, "assignment_letter", "docx", fields)
     engine.store.engine.dispose()  # type: ignore[attr-defined]
     return path

@@ -238,7 +238,8 @@ def test_the_new_case_form_records_the_particulars_letters_print(client: TestCli
             "csrf_token": token}  # fmt: skip
     bad = client.post(
         "/ui/new",
-        data={**base, "case_id": "A-P1", "id_number": "12345", "credit_code": "ABC",
+        data={**base, "case_id": "（2026）浙1082民诉前调881号", "id_number": "12345",
+              "credit_code": "ABC",
               "cause": "吵架"},
     )  # fmt: skip
     assert bad.status_code == 422
@@ -246,19 +247,19 @@ def test_the_new_case_form_records_the_particulars_letters_print(client: TestCli
         assert message in bad.text
     good = client.post(
         "/ui/new",
-        data={**base, "case_id": "A-P2", "id_number": "33260119900101123x",
+        data={**base, "case_id": "（2026）浙1082民诉前调882号", "id_number": "33260119900101123x",
               "address": "临海市古城街道", "credit_code": "91331082MA2ABCDE1X",
               "legal_rep": "李强", "business_address": "临海市大洋街道",
               "cause": "买卖合同纠纷"},
         follow_redirects=False,
     )  # fmt: skip
     assert good.status_code == 303
-    facts = client.app.state.engine.case("A-P2").facts  # type: ignore[attr-defined]
+    facts = client.app.state.engine.case("（2026）浙1082民诉前调882号").facts  # type: ignore[attr-defined]
     assert facts["consumer"]["id_number"] == "33260119900101123X"
     assert facts["business"] == {"name": "临海某公司", "credit_code": "91331082MA2ABCDE1X",
                                  "legal_rep": "李强", "address": "临海市大洋街道"}  # fmt: skip
     assert facts["cause"] == "买卖合同纠纷"
-    page = client.get("/ui/cases/A-P2").text
+    page = client.get(good.headers["location"]).text
     assert "买卖合同纠纷" in page and "91331082MA2ABCDE1X" in page
 
 
@@ -463,10 +464,10 @@ def test_the_administrator_gets_a_page_not_a_403_loop(client: TestClient) -> Non
     landed = client.post(
         "/ui/login", data={"username": "admin", "password": "admin-demo", "csrf_token": token}
     )
-    assert landed.status_code == 200 and landed.url.path == "/ui/admin"
-    assert "系统管理" in landed.text and "立案庭 王书记员" in landed.text
+    assert landed.status_code == 200 and landed.url.path == "/ui/users"
+    assert "用户管理" in landed.text and "立案庭 王书记员" in landed.text
     home = client.get("/")
-    assert home.status_code == 200 and home.url.path == "/ui/admin"
+    assert home.status_code == 200 and home.url.path == "/ui/users"
     assert client.get("/ui/inbox").status_code == 403  # still no cases for an administrator
     sign_in(client, "clerk")
     assert client.get("/ui/admin").status_code == 403
