@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from api.audit_events import audit_events
 from api.log_input import Progress, log_format, read_logs
 from engine.domain.events import CaseEvent
-from standard_rules.eventlog import Event
 from standard_rules.pack import RulePack, apply_override
 from standard_rules.schedules import official_schedules
 from standard_rules.whatif import (
@@ -78,23 +78,6 @@ class TimerReport:
     changes: list[TimerChange] = field(default_factory=list)
 
 
-def _events(events: Sequence[CaseEvent]) -> list[Event]:
-    return [
-        Event(
-            e.case,
-            e.activity,
-            e.at_text,
-            e.at.timestamp(),
-            e.data,
-            e.seq,
-            line=e.seq,
-            source="db",
-            org=e.org or "",
-        )
-        for e in events
-    ]
-
-
 def run_timers(
     armed: Iterator[tuple[str, Sequence[Any], Sequence[CaseEvent]]], old: Scenario, new: Scenario
 ) -> TimerReport:
@@ -106,7 +89,7 @@ def run_timers(
         report.cases += 1
         report.timers += len(timers)
         report.changes += timer_changes(
-            comparer, _events(events), [(t.name, t.due_at) for t in timers]
+            comparer, list(audit_events(events)), [(t.name, t.due_at) for t in timers]
         )
     report.changes.sort(key=lambda c: (c.armed, c.case, c.timer))
     return report

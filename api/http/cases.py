@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
 from api import case_numbers
+from api.audit_events import audit_events
 from api.audit_output import finding_dict
 from api.errors import ApiError, from_domain
 from api.http import idempotency
@@ -36,7 +37,7 @@ from api.org_checks import check_step
 from engine.domain.errors import CaseExists, ConcurrentUpdate, TaskNotFound, TransitionNotAllowed
 from standard_rules.audit import audit
 from standard_rules.case_number import try_parse
-from standard_rules.eventlog import Event, parse_datetime
+from standard_rules.eventlog import parse_datetime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 SHANGHAI = timezone(timedelta(hours=8))
@@ -202,10 +203,7 @@ def as_of_or_now(as_of: str | None) -> datetime:
 
 
 def audit_report(services: Svc, events: Any, as_of: datetime) -> AuditReport:
-    items = [
-        Event(e.case, e.activity, e.at_text, e.at.timestamp(), e.data, i, role=e.role or "")
-        for i, e in enumerate(events)
-    ]
+    items = list(audit_events(events))
     engine = services.engine
     result = audit(items, engine.pack, engine.calendar, as_of)
     return AuditReport.model_validate(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from api.audit_events import audit_events
 from api.web import diagram
 from api.web.i18n import Translator
 from engine.actions import FORMS
@@ -103,21 +104,7 @@ def task_period(pack: RulePack, process_id: str, bpmn_id: str) -> list[tuple[Rul
 
 
 def to_events(events: Sequence[CaseEvent]) -> list[Event]:
-    return [
-        Event(
-            e.case,
-            e.activity,
-            e.at_text,
-            e.at.timestamp(),
-            e.data,
-            e.seq,
-            line=e.seq,
-            source="db",
-            org=e.org or "",
-            role=e.role or "",
-        )
-        for e in events
-    ]
+    return list(audit_events(events))
 
 
 @dataclass(frozen=True)

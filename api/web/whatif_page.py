@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from api.audit_events import audit_events
 from api.http.deps import Services, visibility
 from api.web.pages import XLSX, Me, case_url, page, translator
 from api.web.session import CSRF_FIELD, check_csrf, services
-from engine.domain.events import SHANGHAI, CaseEvent
+from engine.domain.events import SHANGHAI
 from standard_rules.errors import StandardRulesError
-from standard_rules.eventlog import Event
 from standard_rules.whatif import Scenario, WhatIfResult, whatif, whatif_streamed
 from storage.accounts import Account
 
@@ -107,21 +106,6 @@ class ProposalError(Exception):
         self.code, self.field, self.message = code, field, message
 
 
-def _events(rows: Iterable[CaseEvent]) -> Iterator[Event]:
-    for e in rows:
-        yield Event(
-            e.case,
-            e.activity,
-            e.at_text,
-            e.at.timestamp(),
-            e.data,
-            e.seq,
-            line=e.seq,
-            source="db",
-            org=e.org or "",
-        )
-
-
 def _scenarios(svc: Services, kind: str, text: str, filename: str) -> tuple[Scenario, Scenario]:
     from api.whatif_run import proposal
 
@@ -153,9 +137,9 @@ def _scenarios(svc: Services, kind: str, text: str, filename: str) -> tuple[Scen
 def _compare(svc: Services, account: Account, base: Scenario, new: Scenario) -> WhatIfResult:
     scope = visibility(account)
     now = datetime.now(UTC)
-    result = whatif_streamed(_events(svc.reads.events(scope)), base, new, now)
+    result = whatif_streamed(audit_events(svc.reads.events(scope)), base, new, now)
     if result is None:  # the scoped read is in case order; this is only a safeguard
-        result = whatif(list(_events(svc.reads.events(scope))), base, new, now)
+        result = whatif(list(audit_events(svc.reads.events(scope))), base, new, now)
     return result
 
 
