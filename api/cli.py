@@ -398,24 +398,36 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_load(args: argparse.Namespace) -> int:
-    from api.schedule_loading import load_schedule
+    """Show what the notice moves, then load it once confirmed (--yes, or y at a terminal)."""
+    from api.schedule_loading import Loaded, load_schedule
     from api.settings import Settings
 
-    loaded = load_schedule(Settings.from_env(), Path(args.file), dry_run=args.dry_run)
-    year = loaded.schedule.year
+    settings = Settings.from_env()
     out = sys.stdout
-    if loaded.installed is not None:
-        out.write(f"已载入 {year} 年放假安排：{loaded.schedule.source}\n")
-        out.write(f"文件：{loaded.installed}\n")
-    else:
-        out.write(f"试算（未载入）{year} 年放假安排：{loaded.schedule.source}\n")
-    cases = len({m.case_id for m in loaded.moved})
-    verb = "将重新计算" if args.dry_run else "已重新计算"
-    out.write(f"{verb} {len(loaded.moved)} 个计时器（{cases} 件在办案件）：\n")
-    for m in loaded.moved:
-        out.write(f"  {m.case_id}  {m.timer}  {m.old.isoformat()} → {m.new.isoformat()}\n")
-    if not args.dry_run:
-        out.write("请重启 suitiao serve / worker，使运行中的进程读取新的放假安排。\n")
+
+    def report(loaded: Loaded, verb: str) -> None:
+        cases = len({m.case_id for m in loaded.moved})
+        out.write(f"{verb} {len(loaded.moved)} 个计时器（{cases} 件在办案件）：\n")
+        for m in loaded.moved:
+            out.write(f"  {m.case_id}  {m.timer}  {m.old.isoformat()} → {m.new.isoformat()}\n")
+
+    preview = load_schedule(settings, Path(args.file), dry_run=True)
+    out.write(f"试算 {preview.schedule.year} 年放假安排：{preview.schedule.source}\n")
+    report(preview, "将重新计算")
+    if args.dry_run:
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("载入前须确认：核对上面的变动后加 --yes 再运行（或在终端中回答 y）")
+        out.write("确认载入并重新计算以上计时器？[y/N] ")
+        out.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes", "是"):
+            out.write("未载入，未作任何改动。\n")
+            return EXIT_OK
+    loaded = load_schedule(settings, Path(args.file))
+    out.write(f"已载入 {loaded.schedule.year} 年放假安排，文件：{loaded.installed}\n")
+    report(loaded, "已重新计算")
+    out.write("请重启 suitiao serve / worker，使运行中的进程读取新的放假安排。\n")
     return EXIT_OK
 
 
@@ -677,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("file", help="the schedule file (standard_rules/data/calendars/README.md)")
     q.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
+    q.add_argument("--yes", action="store_true", help="load without asking (after a --dry-run)")
     q.set_defaults(func=cmd_calendar_load)
 
     p = sub.add_parser("reindex", help="rebuild the waiting-task read model from the cases")

@@ -133,8 +133,14 @@ def test_the_command_reports_what_it_moves(
     assert dry.returncode == 0, dry.stderr
     assert "将重新计算 1 个计时器（1 件在办案件）" in dry.stdout
     assert "mediation_deadline" in dry.stdout
+    # Not confirmed (no terminal, no --yes): nothing is loaded.
+    unconfirmed = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        command, env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert not (installed_dir(settings) / "cn-2027.toml").exists()
     real = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        command, env=env, capture_output=True, text=True, check=False
+        [*command, "--yes"], env=env, capture_output=True, text=True, check=False
     )
     assert real.returncode == 0, real.stderr
     assert "已重新计算 1 个计时器（1 件在办案件）" in real.stdout
@@ -150,7 +156,7 @@ def test_a_malformed_notice_is_refused_and_changes_nothing(
     bad.write_text(NOTICE.replace('dates = ["2027-02-13"]', 'dates = ["2027-02-15"]'), "utf-8")
     env = {"DATABASE_URL": settings.database_url, "SUITIAO_STATE_DIR": str(settings.state_dir)}
     result = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "api.cli", "calendar", "load", str(bad)],
+        [sys.executable, "-m", "api.cli", "calendar", "load", str(bad), "--yes"],
         env={**env, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
