@@ -1070,6 +1070,19 @@ class TestStalled:
         events = (*self.BASE, ev("pause_started", "2026-03-04", reason="鉴定"))
         assert run(*events, as_of="2026-12-01", stalled=True) == []
 
+    def test_the_latest_pause_decides(self) -> None:
+        first = (
+            ev("pause_started", "2026-03-04", reason="鉴定"),
+            ev("pause_ended", "2026-03-06", reason="鉴定完成"),
+        )
+        second = ev("pause_started", "2026-03-08", reason="评估")
+        assert run(*self.BASE, *first, second, as_of="2026-12-01", stalled=True) == []
+        # with the second pause ended too, the case is quiet since 03-20 (+60 = 05-19)
+        ended = ev("pause_ended", "2026-03-20", reason="评估完成")
+        assert ("C", "T02", "stalled", "2026-05-19") in run(
+            *self.BASE, *first, second, ended, as_of="2026-12-01", stalled=True
+        )
+
     def test_a_pause_ended_by_an_outcome_no_longer_protects(self) -> None:
         events = (
             *self.BASE,

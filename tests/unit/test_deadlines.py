@@ -104,3 +104,9 @@ def test_flags_of_a_met_or_cancelled_period_that_nothing_moves() -> None:
     r = reckon(period, CALENDAR, gone, 0)
     assert (r.cancelled_at, r.satisfied_at, r.paused, r.open_ended) == (1, None, False, False)
     assert (r.pause_days, r.extended_until, r.due_date) == (0, None, date(2026, 3, 5))
+
+
+def test_flags_of_an_open_period_that_nothing_moves() -> None:
+    r = reckon(R06, CALENDAR, [E("referral_received", "2026-03-02")], 0)
+    assert (r.due_date, r.satisfied_at, r.cancelled_at) == (date(2026, 3, 5), None, None)
+    assert (r.paused, r.pause_days, r.open_ended, r.extended_until) == (False, 0, False, None)
