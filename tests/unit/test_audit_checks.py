@@ -1133,6 +1133,17 @@ class TestPausesAndClosing:
         ]
         assert run(*events, as_of="2026-04-20") == []
 
+    def test_a_pause_started_on_the_due_date_still_lengthens(self) -> None:
+        # The period runs to 24:00 of Wed 04-01: a pause that day (04-01 .. 04-03, 2 days) moves
+        # the end to Fri 04-03.
+        events = [
+            *pre_filing("2026-03-02"),
+            ev("pause_started", "2026-04-01 16:00", reason="鉴定"),
+            ev("pause_ended", "2026-04-03 09:00", reason="鉴定完成"),
+        ]
+        assert run(*events, ev("mediation_failed", "2026-04-03 23:59"), as_of="2026-05-01") == []
+        assert run(*events, as_of="2026-04-04") == [("C", "R16", "missing", "2026-04-03")]
+
     def test_a_pause_with_no_end_and_no_outcome_runs_to_the_audit_time(self) -> None:
         events = [*pre_filing("2026-03-02"), ev("pause_started", "2026-03-10", reason="鉴定")]
         assert run(*events, as_of="2026-12-31") == []
