@@ -198,25 +198,18 @@ def make_up_days(holidays: Mapping[date, str]) -> dict[date, str]:
     is made up on the next working day after the block (after the previous make-up day). The
     调休 swaps a notice adds are unknown until it is published and are not guessed.
     """
-    days = sorted(holidays)
-    blocks: list[list[date]] = []
-    for day in days:
-        if blocks and (day - blocks[-1][-1]).days == 1:
-            blocks[-1].append(day)
-        else:
-            blocks.append([day])
     made_up: dict[date, str] = {}
     one = timedelta(days=1)
-    for block in blocks:
-        cursor = block[-1]
-        for day in block:
-            if day.weekday() < 5:
-                continue
+    for day in sorted(holidays):  # in date order: an earlier holiday takes the earlier day
+        if day.weekday() < 5:
+            continue
+        # The next working day after the holiday block and after the block's earlier make-ups:
+        # walking on past rest days, holidays and days already given skips the block itself.
+        cursor = day + one
+        while cursor.weekday() >= 5 or cursor in holidays or cursor in made_up:
             cursor += one
-            while cursor.weekday() >= 5 or cursor in holidays or cursor in made_up:
-                cursor += one
-            if cursor.year == day.year:
-                made_up[cursor] = f"{holidays[day]}{MAKE_UP}"
+        if cursor.year == day.year:
+            made_up[cursor] = f"{holidays[day]}{MAKE_UP}"
     return made_up
 
 

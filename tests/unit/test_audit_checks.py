@@ -1070,6 +1070,19 @@ class TestStalled:
         events = (*self.BASE, ev("pause_started", "2026-03-04", reason="鉴定"))
         assert run(*events, as_of="2026-12-01", stalled=True) == []
 
+    def test_the_latest_pause_decides(self) -> None:
+        first = (
+            ev("pause_started", "2026-03-04", reason="鉴定"),
+            ev("pause_ended", "2026-03-06", reason="鉴定完成"),
+        )
+        second = ev("pause_started", "2026-03-08", reason="评估")
+        assert run(*self.BASE, *first, second, as_of="2026-12-01", stalled=True) == []
+        # with the second pause ended too, the case is quiet since 03-20 (+60 = 05-19)
+        ended = ev("pause_ended", "2026-03-20", reason="评估完成")
+        assert ("C", "T02", "stalled", "2026-05-19") in run(
+            *self.BASE, *first, second, ended, as_of="2026-12-01", stalled=True
+        )
+
     def test_a_pause_ended_by_an_outcome_no_longer_protects(self) -> None:
         events = (
             *self.BASE,
@@ -1119,6 +1132,17 @@ class TestPausesAndClosing:
             ev("agreement_signed", "2026-04-10", amount=100),
         ]
         assert run(*events, as_of="2026-04-20") == []
+
+    def test_a_pause_started_on_the_due_date_still_lengthens(self) -> None:
+        # The period runs to 24:00 of Wed 04-01: a pause that day (04-01 .. 04-03, 2 days) moves
+        # the end to Fri 04-03.
+        events = [
+            *pre_filing("2026-03-02"),
+            ev("pause_started", "2026-04-01 16:00", reason="鉴定"),
+            ev("pause_ended", "2026-04-03 09:00", reason="鉴定完成"),
+        ]
+        assert run(*events, ev("mediation_failed", "2026-04-03 23:59"), as_of="2026-05-01") == []
+        assert run(*events, as_of="2026-04-04") == [("C", "R16", "missing", "2026-04-03")]
 
     def test_a_pause_with_no_end_and_no_outcome_runs_to_the_audit_time(self) -> None:
         events = [*pre_filing("2026-03-02"), ev("pause_started", "2026-03-10", reason="鉴定")]

@@ -90,3 +90,23 @@ def test_an_extension_without_until_lifts_the_deadline() -> None:
     events = [E("referral_received", "2026-03-02"), E("extension_agreed", "2026-03-30")]
     r = reckon(R16, CALENDAR, events, 0)
     assert (r.due, r.due_date, r.open_ended) == (None, None, True)
+
+
+def test_flags_of_a_met_or_cancelled_period_that_nothing_moves() -> None:
+    from dataclasses import replace
+
+    # R06 as a local pack might write it: a decline cancels instead of answering.
+    period = replace(R06, until=("referral_accepted",), cancelled_by=("referral_declined",))
+    met = [E("referral_received", "2026-03-02"), E("referral_accepted", "2026-03-03")]
+    r = reckon(period, CALENDAR, met, 0)
+    assert (r.satisfied_at, r.paused, r.open_ended, r.pause_days) == (1, False, False, 0)
+    gone = [E("referral_received", "2026-03-02"), E("referral_declined", "2026-03-03")]
+    r = reckon(period, CALENDAR, gone, 0)
+    assert (r.cancelled_at, r.satisfied_at, r.paused, r.open_ended) == (1, None, False, False)
+    assert (r.pause_days, r.extended_until, r.due_date) == (0, None, date(2026, 3, 5))
+
+
+def test_flags_of_an_open_period_that_nothing_moves() -> None:
+    r = reckon(R06, CALENDAR, [E("referral_received", "2026-03-02")], 0)
+    assert (r.due_date, r.satisfied_at, r.cancelled_at) == (date(2026, 3, 5), None, None)
+    assert (r.paused, r.pause_days, r.open_ended, r.extended_until) == (False, 0, False, None)
