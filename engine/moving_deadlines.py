@@ -42,9 +42,7 @@ def start_activity(period: Period, events: Sequence[_SimpleEvent]) -> str:
     online = any(
         e.activity == "dispute_received" and e.data.get("channel") == "online" for e in events
     )
-    if online and period.start == "referral_received" and period.adjust:
-        return "referral_accepted"
-    return period.start
+    return period.start_for(online)  # the pack says where (R16/R17's online_from)
 
 
 def adjustable(pack: RulePack, workflow: Any, timer: runtime.ArmedTimer) -> tuple[str, str] | None:
