@@ -25,8 +25,8 @@ from tests.e2e.conftest import ARTIFACTS, Site, sign_in
 from tests.e2e.test_pages import choose, sign_out
 
 pytestmark = pytest.mark.e2e
-PRE = "(2026)浙1082民诉前调9101号"
-POST = "(2026)浙1082民初9102号"
+PRE = "（2026）浙1082民诉前调9101号"
+POST = "（2026）浙1082民初9102号"
 COMPLAINT = "LH-TS-2026-9103"
 PHONE = "0576-85000000"
 
@@ -54,7 +54,12 @@ def register(page: Any, site: Site, process: str, case_id: str, cause: str) -> N
 def act(page: Any, label: str, **fields: str) -> None:
     form = choose(page, label)
     for name, value in fields.items():
-        form.locator(f"[name={name}]").fill(value)
+        field = form.locator(f"[name={name}]")
+        # organisations are pick-lists from the registry, the rest is typed
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
     form.get_by_role("button", name=label).click()
     page.wait_for_load_state()
     assert page.locator("#error-summary").count() == 0, page.locator("#error-summary").inner_text()
@@ -182,7 +187,7 @@ def test_each_letter_is_produced_and_downloaded_from_the_pages(site: Site, new_p
     register(page, site, "post_filing_referral", POST, "产品责任纠纷")
     act(page, "双方同意调解")
     form = choose(page, "委派/委托")
-    form.locator("[name=mediator_org]").fill("临海市消保委")
+    form.locator("[name=mediator_org]").select_option("临海市消保委")
     form.locator("[name=procedure]").select_option("simple")
     form.get_by_role("button", name="委派/委托").click()
     page.wait_for_load_state()
@@ -238,7 +243,7 @@ def test_a_clerk_corrects_a_case_and_attaches_a_file(
 ) -> None:
     page = new_page()
     sign_in(page, site, "clerk", "clerk-demo")
-    case_id = "(2026)浙1082民诉前调9104号"
+    case_id = "（2026）浙1082民诉前调9104号"
     page.goto(site.url("/ui/new"))
     page.locator("#field-case_id").fill(case_id)
     page.locator("#field-consumer").fill("王芳")
@@ -288,7 +293,7 @@ def test_a_clerk_corrects_a_case_and_attaches_a_file(
 def test_a_form_typed_while_the_session_expires_is_kept(site: Site, new_page: Any) -> None:
     page = new_page()
     sign_in(page, site, "clerk", "clerk-demo")
-    case_id = "(2026)浙1082民诉前调9105号"
+    case_id = "（2026）浙1082民诉前调9105号"
     page.goto(site.url("/ui/new"))
     page.locator("#field-case_id").fill(case_id)
     page.locator("#field-consumer").fill("刘洋")
