@@ -15,6 +15,7 @@ from typing import Any
 from api.reports.charts import PALETTE, bar_chart
 from api.reports.safe_text import visible
 from api.reports.workbook import new_workbook, write_table
+from engine.script_api import SHANGHAI
 from standard_rules.audit import KIND_ZH, AuditResult, Finding
 from standard_rules.pack import RulePack
 
@@ -224,11 +225,29 @@ def finding_row(f: Finding, pack: RulePack) -> list[Any]:
     ]
 
 
+def _findings_chart(sheet: Any, first_row: int, count: int) -> None:
+    """A bar chart of the findings by rule, beside the table it is drawn from."""
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.title = "各规则问题件数"
+    chart.y_axis.title = "件"
+    chart.add_data(
+        Reference(sheet, min_col=3, max_col=3, min_row=first_row, max_row=first_row + count),
+        titles_from_data=True,
+    )
+    chart.set_categories(
+        Reference(sheet, min_col=1, max_col=1, min_row=first_row + 1, max_row=first_row + count)
+    )
+    chart.width, chart.height = 20, 10
+    sheet.add_chart(chart, "F2")
+
+
 def to_xlsx(result: AuditResult, pack: RulePack) -> bytes:
     book = new_workbook()
     summary = book.create_sheet("汇总 Summary")
     meta: list[list[Any]] = [
-        ["审计时点 as of", result.as_of.isoformat()],
+        ["审计时点 as of", f"{result.as_of.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间）"],
         ["规则包 rule pack", result.rule_pack],
         ["案件 cases", result.cases],
         ["事件 events", result.events],
@@ -237,10 +256,13 @@ def to_xlsx(result: AuditResult, pack: RulePack) -> bytes:
         [],
         ["规则 rule", "名称 title", "件数 findings", "法律依据 law"],
     ]
-    meta += [[r, rule_title(pack, r), n, law(pack, r)] for r, n in by_rule(result)]
+    rules = by_rule(result)
+    meta += [[r, rule_title(pack, r), n, law(pack, r)] for r, n in rules]
     meta += [[], ["机构 organisation", "件数 findings"]]
     meta += [[org, n] for org, n in by_org(result)]
     write_table(summary, None, meta, widths=(24, 40, 14, 60), autofilter=False)
+    if rules:
+        _findings_chart(summary, first_row=8, count=len(rules))
     findings = book.create_sheet("问题 Findings")
     write_table(
         findings,

@@ -14,7 +14,7 @@ import orjson
 from api.reports.audit_docs import html_page
 from api.reports.charts import PALETTE, bar_chart
 from api.reports.safe_text import visible
-from api.reports.workbook import new_workbook, write_table
+from api.reports.workbook import UNIT_FORMATS, new_workbook, write_table
 from standard_rules.statistics import Metric, Row, Statistics, as_mapping
 
 GROUP_ZH = {
@@ -176,6 +176,15 @@ def to_html(stats: Statistics) -> str:
     return html_page("诉调对接统计", body)
 
 
+def _formatted(sheet: Any, value: Any, number_format: str | None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if number_format and isinstance(value, int | float):
+        cell.number_format = number_format
+    return cell
+
+
 def to_xlsx(stats: Statistics) -> bytes:
     """Sheets: the figures (one row per group, with a filter), definitions, and a chart."""
     from openpyxl.chart import BarChart, Reference
@@ -195,14 +204,19 @@ def to_xlsx(stats: Statistics) -> bytes:
             *[row.overdue.get(rule, 0) for rule in stats.rules],
         ]
 
+    formats = [None] * len(header) + [UNIT_FORMATS.get(m.unit) for m in stats.metrics]
+    formats += [UNIT_FORMATS["件"]] * len(stats.rules)
     count = write_table(
         sheet,
         [*header, *columns],
         (cells(r) for r in stats.rows),
         widths=[22] * len(header) + [14] * len(columns),
+        formats=formats,
     )
     sheet.append([])
-    sheet.append(cells(stats.total) if stats.rows else [])
+    if stats.rows:
+        total = cells(stats.total)
+        sheet.append([_formatted(sheet, v, f) for v, f in zip(total, formats, strict=False)])
     if count:
         # A bar chart of the first figure (resolved before filing) and confirmations per group.
         chart = BarChart()

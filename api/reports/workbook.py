@@ -26,7 +26,11 @@ def new_workbook() -> Any:
     return Workbook(write_only=True)
 
 
-def _cell(sheet: Any, value: Any, header: bool = False) -> Any:
+# How a figure of each unit reads in Excel: rates are percentages already (85.5 → 85.50%).
+UNIT_FORMATS = {"%": '0.00"%"', "元": "#,##0.00", "件": "#,##0", "日": "0.0"}
+
+
+def _cell(sheet: Any, value: Any, header: bool = False, number_format: str | None = None) -> Any:
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL]
     cell = WriteOnlyCell(sheet, value=value)
@@ -34,6 +38,8 @@ def _cell(sheet: Any, value: Any, header: bool = False) -> Any:
         cell.data_type = "s"  # text from a log, not a formula
     if isinstance(value, date):
         cell.number_format = "yyyy-mm-dd"
+    if number_format and isinstance(value, int | float) and not isinstance(value, bool):
+        cell.number_format = number_format
     if header:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
@@ -48,8 +54,10 @@ def write_table(
     rows: Iterable[Sequence[Any]],
     widths: Sequence[int] = (),
     autofilter: bool = True,
+    formats: Sequence[str | None] = (),
 ) -> int:
-    """Header (bold, frozen, with a filter) and rows; returns the number of data rows."""
+    """Header (bold, frozen, with a filter) and rows; returns the number of data rows.
+    `formats` gives a column's number format (UNIT_FORMATS), None for none."""
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     count = 0
@@ -57,7 +65,12 @@ def write_table(
         sheet.freeze_panes = "A2"
         sheet.append([_cell(sheet, h, header=True) for h in header])
     for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
+        sheet.append(
+            [
+                _cell(sheet, v, number_format=formats[i] if i < len(formats) else None)
+                for i, v in enumerate(row)
+            ]
+        )
         count += 1
     if header is not None and autofilter:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"

@@ -147,6 +147,8 @@ def test_xlsx_summary_and_findings_with_filter(logs: dict[str, Path], tmp_path: 
     assert "jsonl" not in str(first[9]) and first[9]  # the law column
     summary = {row[0].value: row[1].value for row in book["汇总 Summary"].iter_rows(max_row=6)}
     assert summary["问题 findings"] == len(findings)
+    assert str(summary["审计时点 as of"]).endswith("（北京时间）")  # local time, not UTC
+    assert len(book["汇总 Summary"]._charts) == 1  # findings by rule
 
 
 def test_xlsx_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
@@ -175,7 +177,13 @@ def test_report_formats(logs: dict[str, Path], tmp_path: Path, fmt: str) -> None
         book = openpyxl.load_workbook(out)
         assert book.sheetnames == ["统计 Statistics", "口径 Definitions"]
         assert book["统计 Statistics"].auto_filter.ref
-        assert len(book["统计 Statistics"]._charts) == 1
+        sheet = book["统计 Statistics"]
+        assert len(sheet._charts) == 1
+        header = [c.value for c in sheet[1]]
+        rate = header.index(next(h for h in header if h and h.endswith("(%)"))) + 1
+        money = [i + 1 for i, h in enumerate(header) if h and h.endswith("(元)")]
+        assert sheet.cell(row=2, column=rate).number_format == '0.00"%"'
+        assert all(sheet.cell(row=2, column=c).number_format == "#,##0.00" for c in money)
     else:
         text = out.read_text(encoding="utf-8")
         assert "自动履行率" in text and "置信度" in text
