@@ -401,6 +401,7 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     """Show what the notice moves, then load it once confirmed (--yes, or y at a terminal)."""
     from api.schedule_loading import Loaded, load_schedule
     from api.settings import Settings
+    from engine.script_api import due_date_of
 
     settings = Settings.from_env()
     out = sys.stdout
@@ -409,7 +410,8 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
         cases = len({m.case_id for m in loaded.moved})
         out.write(f"{verb} {len(loaded.moved)} 个计时器（{cases} 件在办案件）：\n")
         for m in loaded.moved:
-            out.write(f"  {m.case_id}  {m.timer}  {m.old.isoformat()} → {m.new.isoformat()}\n")
+            # the due dates (Asia/Shanghai) whose end the timer waits for
+            out.write(f"  {m.case_id}  {m.timer}  {due_date_of(m.old)} → {due_date_of(m.new)}\n")
 
     preview = load_schedule(settings, Path(args.file), dry_run=True)
     out.write(f"试算 {preview.schedule.year} 年放假安排：{preview.schedule.source}\n")

@@ -133,6 +133,8 @@ def test_the_command_reports_what_it_moves(
     assert dry.returncode == 0, dry.stderr
     assert "将重新计算 1 个计时器（1 件在办案件）" in dry.stdout
     assert "mediation_deadline" in dry.stdout
+    provisional = default_calendar().due(date(2027, 1, 6), 30, Unit.CALENDAR).due
+    assert f"{provisional} → 2027-02-12" in dry.stdout  # due dates, in Shanghai
     # Not confirmed (no terminal, no --yes): nothing is loaded.
     unconfirmed = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
         command, env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
