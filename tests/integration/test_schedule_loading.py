@@ -117,6 +117,22 @@ def test_loading_the_schedule_moves_the_provisional_deadline(
     assert load_schedule(settings, notice).moved == []
 
 
+def test_a_period_nothing_moves_is_reckoned_again_too(
+    settings: Settings, notice: Path, make_driver: Any
+) -> None:
+    """R40's 30 days (no pause, no extension: only the expression reckons it) from an agreement
+    effective Wed 6 Jan 2027 end on Fri 5 Feb, the eve of the Spring Festival."""
+    d = open_mediation(settings, make_driver)
+    d.at(sh(2027, 1, 6, 15))
+    d.do(MEDIATOR, "mediate", action="agree", amount=800, effective_on="2027-01-06")
+    provisional = default_calendar().due(date(2027, 1, 6), 30, Unit.CALENDAR).due
+    assert d.due("agreement_follow_up") == provisional.isoformat()
+    loaded = load_schedule(settings, notice)
+    assert [(m.timer, m.new) for m in loaded.moved] == [
+        ("confirmation_window_lapse", end_of("2027-02-12"))
+    ]
+
+
 def test_the_command_reports_what_it_moves(
     settings: Settings, notice: Path, make_driver: Any, tmp_path: Path
 ) -> None:

@@ -96,3 +96,21 @@ def test_after_a_decline_and_a_new_referral_periods_count_from_the_new_receipt(
     d.at(end_of(lengthened.isoformat()) + timedelta(hours=9))
     d.do(CLERK, "register_case", action="register")
     assert [(f.rule, f.kind) for f in d.findings(sh(2025, 12, 1))] == []
+
+
+def test_offline_mediation_counts_from_receipt_even_when_accepted_later(d: Driver) -> None:
+    """Offline (the default), the period runs from the signed receipt (Tue 4 Mar), not from the
+    acceptance two days later, also when a pause makes the engine reckon it again."""
+    d.open(PRE, CLERK, facts={"channel": "offline"})
+    d.do(CLERK, "record_consent", action="consent")
+    d.do(CLERK, "refer", action="refer", mediator_org=CPC)
+    d.at(sh(2025, 3, 4, 10))
+    d.do(MEDIATOR, "sign_for_referral", action="sign")
+    d.at(sh(2025, 3, 6, 10))
+    d.do(MEDIATOR, "accept_referral", action="accept")
+    d.do(MEDIATOR, "notify_parties", action="notify")
+    d.at(sh(2025, 3, 10, 9))
+    d.do(MEDIATOR, "mediate", action="pause", reason="评估", until="2025-03-31")
+    d.at(sh(2025, 3, 14, 9))
+    d.do(MEDIATOR, "mediate", action="resume")
+    assert d.due("mediate") == rolled(d, date(2025, 3, 4) + timedelta(days=30 + 4)).isoformat()
