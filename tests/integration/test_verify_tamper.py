@@ -146,6 +146,12 @@ TAMPERS: dict[str, Tamper] = {
     "deleted stored letter": lambda db: db.execute(
         "DELETE FROM documents WHERE case_id = ?", (VICTIM,)
     ),
+    "deleted waiting-task row": lambda db: db.execute(
+        "DELETE FROM task_rows WHERE case_id = ?", (VICTIM,)
+    ),
+    "edited waiting-task due date": lambda db: db.execute(
+        "UPDATE task_rows SET due = '2099-01-01' WHERE case_id = ?", (VICTIM,)
+    ),
     "deleted last event": lambda db: db.execute(
         "DELETE FROM events WHERE case_id = ? AND seq = (SELECT max(seq) FROM events"
         " WHERE case_id = ?)",
