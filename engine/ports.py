@@ -1,8 +1,9 @@
 """What the engine needs from the outside world, as technology-free protocols.
 
-storage/ implements CaseStore on SQL (SQLite, PostgreSQL) and in memory; api/bootstrap.py picks
-one. A step of the engine is one call of `insert` or `update`: the workflow document, the case
-row, the new events and the case's timers are written together or not at all.
+storage/ implements CaseStore and UnitOfWork on SQL (SQLite, PostgreSQL) and in memory;
+api/bootstrap.py picks one. A step of the engine is one `UnitOfWork.commit` of a `StepWrite`: the
+workflow document, the case row, the new events, the case's timers, the waiting-task rows, the
+outbox messages and the request's idempotency key are written together or not at all.
 """
 
 from __future__ import annotations
@@ -57,25 +58,47 @@ class CaseQuery:
     offset: int = 0
 
 
-class CaseStore(Protocol):
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A notification a step sends: queued with the step, delivered later by the outbox
+    dispatcher; `key` makes it the same notification however often it is planned."""
+
+    key: str
+    case_id: str
+    kind: str  # reminder | escalation
+    channel: str  # email | sms | in_app
+    recipient: str
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class StepWrite:
+    """Everything one engine step writes, to be committed as one transaction."""
+
+    case: StoredCase
+    expected_version: int | None  # the version the step read; None: a new case
+    events: Sequence[CaseEvent]
+    timers: Sequence[Timer]
+    messages: Sequence[OutboxMessage] = ()
+
+
+class UnitOfWork(Protocol):
+    """The one way the engine writes: a step is committed whole or not at all."""
+
+    def commit(self, step: StepWrite) -> None:
+        """Write, in one transaction, the case row (a new case: CaseExists if the id is taken;
+        else a compare-and-swap on `expected_version`: ConcurrentUpdate and nothing written),
+        its new events, its timers and waiting-task rows (replaced), the step's outbox
+        messages (a key already queued is skipped) and the idempotency key of the request
+        under way, if any (storage/idempotency.py: `within_step`)."""
+        ...
+
+
+class CaseStore(UnitOfWork, Protocol):
+    """The cases: what the engine reads, leases for the timer sweep, and the unit of work."""
+
     def get(self, case_id: str) -> StoredCase | None: ...
-
-    def insert(
-        self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
-    ) -> None:
-        """Store a new case; raises CaseExists if the id is taken."""
-        ...
-
-    def update(
-        self,
-        case: StoredCase,
-        expected_version: int,
-        events: Sequence[CaseEvent],
-        timers: Sequence[Timer],
-    ) -> None:
-        """Replace the case row and its timers and append events, if the stored version is
-        still `expected_version`; else raise ConcurrentUpdate and write nothing."""
-        ...
 
     def events(self, case_id: str) -> list[CaseEvent]: ...
 

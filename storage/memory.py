@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
-from engine.ports import CaseQuery, StoredCase, Timer
+from engine.ports import CaseQuery, OutboxMessage, StepWrite, StoredCase, Timer
 
 
 class MemoryCaseStore:
@@ -23,6 +23,7 @@ class MemoryCaseStore:
         self._timers: dict[str, list[Timer]] = {}
         self._lock = threading.RLock()
         self._leases: dict[str, tuple[str, datetime]] = {}
+        self.outbox: dict[str, OutboxMessage] = {}  # the messages steps queued, by key
 
     def get(self, case_id: str) -> StoredCase | None:
         case = self._cases.get(case_id)
@@ -31,12 +32,7 @@ class MemoryCaseStore:
     def insert(
         self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
     ) -> None:
-        with self._lock:
-            if case.id in self._cases or _seq_clash((), events):
-                raise CaseExists(f"案件 {case.id} 已存在")
-            self._cases[case.id] = deepcopy(case)
-            self._events[case.id] = list(events)
-            self._timers[case.id] = list(timers)
+        self.commit(StepWrite(case, None, events, timers))
 
     def update(
         self,
@@ -45,17 +41,29 @@ class MemoryCaseStore:
         events: Sequence[CaseEvent],
         timers: Sequence[Timer],
     ) -> None:
+        self.commit(StepWrite(case, expected_version, events, timers))
+
+    def commit(self, step: StepWrite) -> None:
+        """The unit of work: every check first, then every write, under one lock."""
+        case = step.case
         with self._lock:
-            current = self._cases.get(case.id)
-            if (
-                current is None
-                or current.version != expected_version
-                or _seq_clash(self._events[case.id], events)
-            ):  # as the SQL store's unique (case_id, seq): a racing writer's events
-                raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
+            if step.expected_version is None:
+                if case.id in self._cases or _seq_clash((), step.events):
+                    raise CaseExists(f"案件 {case.id} 已存在")
+                self._events[case.id] = []
+            else:
+                current = self._cases.get(case.id)
+                if (
+                    current is None
+                    or current.version != step.expected_version
+                    or _seq_clash(self._events[case.id], step.events)
+                ):  # as the SQL store's unique (case_id, seq): a racing writer's events
+                    raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
             self._cases[case.id] = deepcopy(case)
-            self._events[case.id].extend(events)
-            self._timers[case.id] = list(timers)
+            self._events[case.id].extend(step.events)
+            self._timers[case.id] = list(step.timers)
+            for message in step.messages:  # a key already queued is skipped, as in SQL
+                self.outbox.setdefault(message.key, message)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self._events.get(case_id, ()))

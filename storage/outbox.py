@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Engine, Index, Text, func, select, update
+from sqlalchemy import Column, Connection, Engine, Index, Text, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
+
+from engine.ports import OutboxMessage
 
 STATUSES = ("pending", "sending", "sent", "failed")
 
@@ -46,15 +48,8 @@ class OutboxRow(SQLModel, table=True):
 outbox_t = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Notification:
-    key: str
-    case_id: str
-    kind: str
-    channel: str
-    recipient: str
-    payload: dict[str, Any]
-    due_at: datetime
+# One shape for a notification, whether a step or the scheduler queues it.
+Notification = OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -65,6 +60,31 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+
+
+def queue(conn: Connection, messages: Sequence[OutboxMessage]) -> int:
+    """Queue the messages not queued before (by key) in the caller's transaction; returns how
+    many were new. The engine's unit of work calls it with a step's messages."""
+    if not messages:
+        return 0
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(outbox_t).on_conflict_do_nothing(index_elements=["key"])
+    added = 0
+    for n in messages:  # rowcount per row: executemany's total is not reliable everywhere
+        row = {
+            "key": n.key,
+            "case_id": n.case_id,
+            "kind": n.kind,
+            "channel": n.channel,
+            "recipient": n.recipient,
+            "payload": orjson.dumps(n.payload).decode(),
+            "due_ts": n.due_at.timestamp(),
+            "next_ts": n.due_at.timestamp(),
+            "status": "pending",
+            "attempts": 0,
+        }
+        added += conn.execute(stmt, row).rowcount
+    return added
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -100,28 +120,8 @@ class Outbox:
         """Add the notifications not planned before (by key); returns how many were new."""
         if not notifications:
             return 0
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        rows = [
-            {
-                "key": n.key,
-                "case_id": n.case_id,
-                "kind": n.kind,
-                "channel": n.channel,
-                "recipient": n.recipient,
-                "payload": orjson.dumps(n.payload).decode(),
-                "due_ts": n.due_at.timestamp(),
-                "next_ts": n.due_at.timestamp(),
-                "status": "pending",
-                "attempts": 0,
-            }
-            for n in notifications
-        ]
-        stmt = insert(outbox_t).on_conflict_do_nothing(index_elements=["key"])
-        added = 0
         with self.engine.begin() as conn:
-            for row in rows:  # rowcount per row: executemany's total is not reliable everywhere
-                added += conn.execute(stmt, row).rowcount
-        return added
+            return queue(conn, notifications)
 
     def claim(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Due pending rows, each moved to `sending` by this caller alone."""

@@ -1,8 +1,9 @@
 """CaseStore on SQL: SQLite (WAL) by default, PostgreSQL by DATABASE_URL.
 
-One engine step is one transaction: a compare-and-swap UPDATE of the case row on its version,
-the new events appended, the case's timers replaced. If the version moved, nothing is written and
-the caller gets ConcurrentUpdate.
+One engine step is one transaction (`commit`, the unit of work of engine/ports.py): a
+compare-and-swap UPDATE of the case row on its version, the new events appended, the case's
+timers and waiting-task rows replaced, its outbox messages queued, the request's idempotency key
+recorded. If the version moved, nothing is written and the caller gets ConcurrentUpdate.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from sqlmodel import SQLModel
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
-from engine.ports import CaseQuery, StoredCase, Timer
+from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
 from storage.idempotency import write_pending
 from storage.integrity import Anchors, register
+from storage.outbox import queue
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
 from storage.task_rows import task_rows, task_rows_t
 
@@ -204,20 +206,8 @@ class SqlCaseStore:
     def insert(
         self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
     ) -> None:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(_INSERT_CASE, [_case_values(case)])
-                if events:
-                    conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
-                if timers:
-                    conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
-                rows = task_rows(case)
-                if rows:
-                    conn.execute(_INSERT_TASKS, rows)
-                self._anchor(conn, case, timers, new=True)
-                write_pending(conn)  # the request's Idempotency-Key, with the step
-        except IntegrityError as exc:
-            raise CaseExists(f"案件 {case.id} 已存在") from exc
+        """Store a new case (a step with nothing before it); CaseExists if the id is taken."""
+        self.commit(StepWrite(case, None, events, timers))
 
     def update(
         self,
@@ -226,27 +216,41 @@ class SqlCaseStore:
         events: Sequence[CaseEvent],
         timers: Sequence[Timer],
     ) -> None:
-        values = _case_values(case)
-        values.pop("id")
-        values.update(b_id=case.id, b_expected=expected_version)
+        """Write a step of a stored case if its version is still `expected_version`."""
+        self.commit(StepWrite(case, expected_version, events, timers))
+
+    def commit(self, step: StepWrite) -> None:
+        """The unit of work (engine/ports.py): one transaction, or ConcurrentUpdate/CaseExists
+        and nothing written."""
+        case, new = step.case, step.expected_version is None
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(_UPDATE, values)
-                if result.rowcount != 1:
-                    raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
-                if events:
-                    conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
-                conn.execute(_DELETE_TIMERS, {"b_id": case.id})
-                if timers:
-                    conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
+                if new:
+                    conn.execute(_INSERT_CASE, [_case_values(case)])
+                else:
+                    values = _case_values(case)
+                    values.pop("id")
+                    values.update(b_id=case.id, b_expected=step.expected_version)
+                    if conn.execute(_UPDATE, values).rowcount != 1:
+                        raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
+                if step.events:
+                    conn.execute(_INSERT_EVENTS, [_event_values(e) for e in step.events])
+                if not new:
+                    conn.execute(_DELETE_TIMERS, {"b_id": case.id})
+                    conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                if step.timers:
+                    conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in step.timers])
                 # The read model moves with the step: the case's waiting tasks as now saved.
-                conn.execute(_DELETE_TASKS, {"b_id": case.id})
                 rows = task_rows(case)
                 if rows:
                     conn.execute(_INSERT_TASKS, rows)
-                self._anchor(conn, case, timers, new=False)
+                queue(conn, step.messages)
+                self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
-        except IntegrityError as exc:  # two writers raced past the version check on events
+        except IntegrityError as exc:
+            if new:
+                raise CaseExists(f"案件 {case.id} 已存在") from exc
+            # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 
     def events(self, case_id: str) -> list[CaseEvent]:

@@ -5,12 +5,11 @@ land where the standard says."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from engine.domain.events import CaseEvent, verify_chain
-from engine.ports import CaseStore, StoredCase, Timer
+from engine.ports import CaseStore, StepWrite
 from engine.services import Actor, Engine
 from standard_rules.audit import audit
 from standard_rules.eventlog import event_from_record
@@ -46,17 +45,9 @@ class RecordingStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def insert(
-        self, case: StoredCase, events: Sequence[CaseEvent], timers: Sequence[Timer]
-    ) -> None:
-        self.inner.insert(case, events, timers)
-        self.written.extend(events)
-
-    def update(
-        self, case: StoredCase, expected: int, events: Sequence[CaseEvent], timers: Sequence[Timer]
-    ) -> None:
-        self.inner.update(case, expected, events, timers)
-        self.written.extend(events)
+    def commit(self, step: StepWrite) -> None:
+        self.inner.commit(step)
+        self.written.extend(step.events)
 
 
 def _do(engine: Engine, case_id: str, actor: Actor, bpmn_id: str, **payload: Any) -> None:

@@ -31,6 +31,7 @@ from engine.domain.errors import (
     TransitionNotAllowed,
 )
 from engine.domain.events import verify_chain
+from engine.ports import StepWrite
 from engine.services import Actor, Engine
 from standard_rules.pack import default_pack
 from storage.memory import MemoryCaseStore
@@ -1318,17 +1319,17 @@ def test_opening_is_refused_without_changing_the_store(make_driver: Any) -> None
 
 
 class FailingOnce(MemoryCaseStore):
-    """A store whose next update fails as if another worker had written first."""
+    """A store whose next step of a stored case fails as if another worker had written first."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fail_next = False
 
-    def update(self, case: Any, expected_version: int, events: Any, timers: Any) -> None:
-        if self.fail_next:
+    def commit(self, step: StepWrite) -> None:
+        if self.fail_next and step.expected_version is not None:
             self.fail_next = False
             raise ConcurrentUpdate("simulated race")
-        super().update(case, expected_version, events, timers)
+        super().commit(step)
 
 
 def test_a_failed_write_leaves_no_trace_in_the_engine(make_driver: Any) -> None:
