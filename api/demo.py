@@ -10,14 +10,14 @@ from __future__ import annotations
 import heapq
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.domain.errors import DomainError
 from engine.services import Actor, Engine, TaskView
+from standard_rules.timezone import SHANGHAI
 from storage.accounts import AccountExists, AccountStore
 
-SHANGHAI = timezone(timedelta(hours=8))
 COURTS = ("临海市人民法院", "天台县人民法院")
 CPAS = ("临海市消保委", "天台县消保委")
 CPA_OF_COURT = dict(zip(COURTS, CPAS, strict=True))

@@ -14,11 +14,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from api.settings import Settings
-from engine.script_api import SHANGHAI
 from engine.services import Engine, Rearmed
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import load_pack
 from standard_rules.schedules import YearSchedule, load_schedule_file, official_schedules
+from standard_rules.timezone import SHANGHAI
 from storage.sql import SqlCaseStore
 
 

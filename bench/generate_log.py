@@ -21,10 +21,11 @@ import argparse
 import json
 import random
 import sys
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-SHANGHAI = timezone(timedelta(hours=8))
+from standard_rules.timezone import SHANGHAI
+
 FIRST_DAY = date(2025, 1, 1)
 SPAN_DAYS = (date(2026, 10, 31) - FIRST_DAY).days  # leave room for the cases to run their course
 ORGS = [

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
+from standard_rules.timezone import SHANGHAI
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 MIDNIGHT = time(0, 0, tzinfo=SHANGHAI)
 ONE_MICROSECOND = timedelta(microseconds=1)
 # The engine-policy interval between escalations of an overdue wait (rule pack, T03).

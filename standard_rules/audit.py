@@ -10,7 +10,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from operator import attrgetter
 
 from standard_rules.deadlines import Reckoning, reckon_fields
@@ -18,8 +18,8 @@ from standard_rules.errors import CalendarError
 from standard_rules.eventlog import Event, InputError, parse_date, parse_datetime, shanghai_day
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import Check, Period, Rule, RulePack
+from standard_rules.timezone import SHANGHAI
 
-SHANGHAI = timezone(timedelta(hours=8))
 KIND_ZH = {
     "late": "逾期",
     "missing": "缺失",

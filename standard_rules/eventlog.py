@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-SHANGHAI_OFFSET_SECONDS = 8 * 3600  # Asia/Shanghai has had no DST since 1991
+from standard_rules.timezone import SHANGHAI_OFFSET_SECONDS
+
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"

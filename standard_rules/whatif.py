@@ -21,13 +21,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from standard_rules.audit import SHANGHAI, Checker, Finding, case_org, group_cases
+from standard_rules.audit import Checker, Finding, case_org, group_cases
 from standard_rules.deadlines import case_conditions, reckon_fields, start_day
 from standard_rules.errors import CalendarError, PackError
 from standard_rules.eventlog import Event, InputError, parse_datetime, shanghai_day
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import Period, RulePack, load_pack
 from standard_rules.schedules import YearSchedule, load_schedule_file
+from standard_rules.timezone import SHANGHAI
 
 _FAR = date.max.toordinal()
 # Activities after a trigger that can move an adjusting period's due date.

@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from engine.domain.events import SHANGHAI, CaseEvent
+from engine.domain.events import CaseEvent
 from engine.services import CaseView
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
+from standard_rules.timezone import SHANGHAI
 
 LABELS: dict[str, str] = {
     "case_id": "案号",

@@ -8,7 +8,7 @@ done by the engine itself when the outcome that causes them is recorded.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
@@ -38,9 +38,9 @@ from engine.domain.errors import CaseExists, ConcurrentUpdate, TaskNotFound, Tra
 from standard_rules.audit import audit
 from standard_rules.case_number import try_parse
 from standard_rules.eventlog import parse_datetime
+from standard_rules.timezone import SHANGHAI
 
 router = APIRouter(prefix="/cases", tags=["cases"])
-SHANGHAI = timezone(timedelta(hours=8))
 CaseId = Annotated[str, Path(min_length=1, max_length=100, description="案号")]
 IfMatch = Annotated[
     str | None,

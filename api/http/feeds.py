@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -16,10 +16,10 @@ from api.http.responses import READ, errors
 from api.http.schemas import AuditReport, FeedEvent, FeedPage, MyTask, Statistics
 from api.http.views import task_read
 from engine.domain.errors import InvalidTaskData
+from standard_rules.timezone import SHANGHAI
 from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["feeds"])
-SHANGHAI = timezone(timedelta(hours=8))
 
 
 def parse_cursor(text: str | None) -> Cursor | None:

@@ -3,7 +3,7 @@ the next case number of the caller's court."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -15,9 +15,8 @@ from api.http.deps import Anyone, Svc, require
 from api.http.responses import READ, errors
 from api.org_checks import paired_committees
 from standard_rules.orgs import Org
+from standard_rules.timezone import SHANGHAI
 from storage.accounts import Account
-
-SHANGHAI = timezone(timedelta(hours=8))
 
 router = APIRouter(prefix="/orgs", tags=["reference"])
 

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 
 from api.notify.config import Contact, NotifyConfig
 from engine.actions import FORMS
-from engine.domain.events import SHANGHAI
 from engine.services import CaseView, TaskView
 from standard_rules.legal_calendar import LegalCalendar
+from standard_rules.timezone import SHANGHAI
 from storage.outbox import Notification
 
 

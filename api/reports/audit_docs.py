@@ -15,9 +15,9 @@ from typing import Any
 from api.reports.charts import PALETTE, bar_chart
 from api.reports.safe_text import visible
 from api.reports.workbook import new_workbook, write_table
-from engine.script_api import SHANGHAI
 from standard_rules.audit import KIND_ZH, AuditResult, Finding
 from standard_rules.pack import RulePack
+from standard_rules.timezone import SHANGHAI
 
 NO_ORG = "（未注明机构）"
 

@@ -18,11 +18,12 @@ from api.audit_events import audit_events
 from api.web import diagram
 from api.web.i18n import Translator
 from engine.actions import FORMS
-from engine.domain.events import SHANGHAI, CaseEvent
+from engine.domain.events import CaseEvent
 from standard_rules.deadlines import case_conditions, reckon
 from standard_rules.eventlog import Event
 from standard_rules.legal_calendar import LegalCalendar, Unit
 from standard_rules.pack import Period, Rule, RulePack
+from standard_rules.timezone import SHANGHAI
 
 SUBPROCESSES = ("mediation", "judicial_confirmation")
 

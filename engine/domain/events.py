@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-SHANGHAI = timezone(timedelta(hours=8))
+from standard_rules.timezone import SHANGHAI
+
 GENESIS = "0" * 64
 
 
