@@ -9,8 +9,9 @@ reportlab, so it is not looked for.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from api.settings import Settings
 
 # In order of preference. Letters are set in a serif (宋体-style 明体) face like the Word file:
 # Debian's fonts-arphic-uming (AR PL UMing, TrueType, Arphic Public License) is the serif CJK
@@ -32,12 +33,11 @@ class FontMissing(RuntimeError):
 
 
 def cjk_font() -> Path:
-    named = os.environ.get("SUITIAO_CJK_FONT")
-    if named:
-        path = Path(named)
-        if not path.is_file():
+    named = Settings.from_env().cjk_font  # read when a letter is rendered: tests set it
+    if named is not None:
+        if not named.is_file():
             raise FontMissing(f"SUITIAO_CJK_FONT={named}: no such file")
-        return path
+        return named
     for path in SEARCHED:
         if path.is_file():
             return path

@@ -4,12 +4,13 @@ own file (SUITIAO_NOTIFY_CONFIG or --config) replaces whole sections."""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
+
+from api.settings import Settings
 
 DEFAULTS = Path(__file__).parent / "notify.toml"
 CHANNELS = ("in_app", "email", "sms")
@@ -74,9 +75,12 @@ def _org(name: str, raw: dict[str, Any]) -> OrgContacts:
     )
 
 
-def load_config(path: Path | None = None) -> NotifyConfig:
+def load_config(path: Path | None = None, settings: Settings | None = None) -> NotifyConfig:
+    """The defaults, overridden by `path` or else the deployment's SUITIAO_NOTIFY_CONFIG; the
+    SMTP password and SMS token come from the settings, never from a file."""
+    settings = settings or Settings.from_env()
     raw = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
-    path = path or (Path(p) if (p := os.environ.get("SUITIAO_NOTIFY_CONFIG")) else None)
+    path = path or settings.notify_config
     if path is not None:
         try:
             raw.update(tomllib.loads(path.read_text(encoding="utf-8")))
@@ -98,11 +102,11 @@ def load_config(path: Path | None = None) -> NotifyConfig:
             sender=smtp["sender"],
             starttls=bool(smtp.get("starttls", False)),
             username=smtp.get("username", ""),
-            password=os.environ.get("SUITIAO_SMTP_PASSWORD", ""),
+            password=settings.smtp_password,
             timeout_seconds=float(smtp.get("timeout_seconds", 10)),
         ),
         sms_url=sms.get("url", ""),
-        sms_token=os.environ.get("SUITIAO_SMS_TOKEN", ""),
+        sms_token=settings.sms_token,
         sms_timeout_seconds=float(sms.get("timeout_seconds", 10)),
         orgs={name: _org(name, o) for name, o in raw.get("orgs", {}).items()},
     )
