@@ -8,26 +8,15 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from api import errors, web
-from api.bootstrap import build_engine
+from api.bootstrap import Services, build_services
 from api.http import auth, cases, documents, feeds, orgs, reference
-from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
-from api.security import Tokens, load_secret
 from api.settings import Settings
-from api.throttle import Limits, SignInThrottle
 from api.timer_loop import TimerLoop
-from engine.services import Engine
-from standard_rules.orgs import load_registry
-from storage.accounts import AccountStore
-from storage.documents import DocumentStore
-from storage.idempotency import IdempotencyStore
-from storage.outbox import Outbox
-from storage.scoped import ScopedReads
 
 log = logging.getLogger("suitiao.api")
 
@@ -46,10 +35,8 @@ async def _notify_loop(services: Services, interval: float) -> None:
     """Plan reminders and escalations and send what is due, as `suitiao notify` does."""
     from api.notify import dispatch, schedule
     from api.notify.channels import channels_from
-    from api.notify.config import load_config
 
-    config = load_config(None)
-    outbox = services.outbox
+    config, outbox = services.notify, services.outbox
     channels = channels_from(config)
 
     def once() -> None:
@@ -73,32 +60,9 @@ def _tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def create_app(
-    settings: Settings | None = None, engine: Engine | None = None, timers: bool = True
-) -> FastAPI:
-    settings = settings or Settings.from_env()
-    engine = engine or build_engine(settings)
-    sql_engine: Any = getattr(engine.store, "engine", None)
-    if sql_engine is None:
-        raise TypeError("the HTTP API needs an SQL case store (SqlCaseStore)")
-    accounts = AccountStore(sql_engine)
-    services = Services(
-        engine=engine,
-        accounts=accounts,
-        idempotency=IdempotencyStore(sql_engine),
-        reads=ScopedReads(sql_engine),
-        tokens=Tokens(
-            load_secret(settings.secret_key, settings.state_dir),
-            settings.token_minutes * 60,
-            alive=accounts.token_alive,
-        ),
-        settings=settings,
-        # Built once: each store checks its table on construction, which no request should pay.
-        documents=DocumentStore(sql_engine),
-        outbox=Outbox(sql_engine),
-        orgs=load_registry(agreements=settings.local_pairing),
-        throttle=SignInThrottle(Limits(settings.signin_per_account, settings.signin_per_address)),
-    )
+def create_app(settings: Settings | None = None, timers: bool = True) -> FastAPI:
+    services = build_services(settings)
+    settings = services.settings
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -124,9 +88,9 @@ def create_app(
         lifespan=lifespan,
         redoc_url=None,
     )
-    app.state.engine = engine
-    app.state.settings = settings
     app.state.services = services
+    app.state.engine = services.engine  # for tests and benchmarks that drive the engine
+    app.state.settings = settings
     errors.install(app)
 
     @app.get("/healthz", tags=["system"])

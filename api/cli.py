@@ -9,11 +9,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
 from api.rule_output import due_dict, rule_dict
+from api.settings import SettingsError
 from standard_rules.audit import audit
 from standard_rules.errors import StandardRulesError
 from standard_rules.eventlog import (
@@ -195,29 +196,30 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_services
     from api.demo import DemoClock, add_demo_users, populate
     from engine.services import SystemClock
 
     clock = DemoClock(SystemClock().now())
-    engine = build_engine(clock=clock)
-    users = add_demo_users(_accounts(engine))
+    services = build_services(clock=clock)
+    users = add_demo_users(services.accounts)
     if users:
         sys.stdout.write(f"已创建示例用户：{'、'.join(users)}（密码见 README.md）。\n")
-    if args.if_empty and engine.store.count() > 0:
-        sys.stdout.write(f"数据库已有 {engine.store.count()} 件案件，跳过示例数据。\n")
+    if args.if_empty and services.cases.count() > 0:
+        sys.stdout.write(f"数据库已有 {services.cases.count()} 件案件，跳过示例数据。\n")
         return EXIT_OK
-    opened = populate(engine, clock, cases=args.cases, days=args.days, seed=args.seed)
+    opened = populate(services.engine, clock, cases=args.cases, days=args.days, seed=args.seed)
     sys.stdout.write(f"已生成 {opened} 件示例案件（{args.days} 天内）。\n")
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_cases
+    from api.settings import Settings
     from standard_rules.xes import write_xes
 
-    engine = build_engine()
-    records = (event.record() for event in engine.store.all_events())
+    cases = build_cases(Settings.from_env())
+    records = (event.record() for event in cases.all_events())
     with contextlib.ExitStack() as stack:
         out = (
             stack.enter_context(Path(args.output).open("wb")) if args.output else sys.stdout.buffer
@@ -246,37 +248,35 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_database
+    from api.settings import Settings
     from storage.verify import Report, seal, verify
 
-    engine = build_engine()
-    store: Any = engine.store
+    database = build_database(Settings.from_env())
+    anchors = database.anchors
+    if anchors is None:  # build_database signs unless told not to
+        raise RuntimeError("the case database has no signing key")
     if args.seal:
-        signed = seal(store.engine, store.anchors)
+        signed = seal(database.sql, anchors)
         sys.stdout.write(f"signed {signed} case(s) and their letters as they stand now\n")
         return EXIT_OK
     report = Report()
     problems = 0
-    for problem in verify(store.engine, store.anchors, report):
+    for problem in verify(database.sql, anchors, report):
         problems += 1
         sys.stdout.write(problem + "\n")
     # The waiting-task read model must say what the cases say (`suitiao reindex` repairs it).
-    for case_id in store.reindex_tasks(repair=False):
+    for case_id in database.cases.reindex_tasks(repair=False):
         problems += 1
         sys.stdout.write(f"{case_id}: waiting-task read model differs from the case\n")
     sys.stdout.write(f"checked {report.checked} case(s): {problems} problem(s)\n")
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
-def _accounts(engine: object | None = None) -> AccountStore:
-    from storage.accounts import AccountStore
+def _accounts() -> AccountStore:
+    from api.bootstrap import build_services
 
-    if engine is None:
-        from api.bootstrap import build_engine
-
-        engine = build_engine()
-    store = getattr(engine, "store", None)
-    return AccountStore(getattr(store, "engine", None))  # type: ignore[arg-type]
+    return build_services().accounts
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -345,12 +345,11 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_document(args: argparse.Namespace) -> int:
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_services
     from api.documents import FieldConflict, MissingFields, NotReady, produce
     from api.documents.fonts import FontMissing
     from api.documents.template import TemplateError
     from engine.domain.errors import DomainError
-    from storage.documents import DocumentStore
 
     extra = {}
     for item in args.set or []:
@@ -358,10 +357,12 @@ def cmd_document(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"--set wants FIELD=VALUE, got {item!r}")
         extra[key.strip()] = value
-    engine = build_engine()
-    store = DocumentStore(engine.store.engine)  # type: ignore[attr-defined]
+    services = build_services()
+    engine, store = services.engine, services.documents
     try:
-        record, content = produce(engine, store, args.case_id, args.kind, args.format, extra)
+        record, content = produce(
+            engine, store, args.case_id, args.kind, args.format, extra, files=services.attachments
+        )
         if args.served_via:
             store.mark_served(record.id, args.served_via, engine.clock.now())
     except (MissingFields, NotReady, FieldConflict, TemplateError, FontMissing) as exc:
@@ -378,15 +379,14 @@ def cmd_document(args: argparse.Namespace) -> int:
 def cmd_notify(args: argparse.Namespace) -> int:
     import time
 
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_services
     from api.notify import dispatch, schedule
     from api.notify.channels import channels_from
     from api.notify.config import load_config
-    from storage.outbox import Outbox
 
-    config = load_config(Path(args.config) if args.config else None)
-    engine = build_engine()
-    outbox = Outbox(engine.store.engine)  # type: ignore[attr-defined]
+    services = build_services()
+    config = load_config(Path(args.config), services.settings) if args.config else services.notify
+    engine, outbox = services.engine, services.outbox
     channels = channels_from(config)
     while True:
         now = engine.clock.now()
@@ -438,10 +438,10 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
+    from api.bootstrap import build_database
     from api.settings import Settings
-    from storage.sql import SqlCaseStore
 
-    store = SqlCaseStore.from_url(Settings.from_env().database_url)
+    store = build_database(Settings.from_env(), signed=False).cases
     differing = store.reindex_tasks(repair=not args.check)
     verb = "不一致" if args.check else "已重建"
     sys.stdout.write(f"待办读模型：{len(differing)} 件案件{verb}\n")
@@ -451,11 +451,12 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_processes(_args: argparse.Namespace) -> int:
-    from api.bootstrap import build_engine
+    from api.bootstrap import build_services
 
-    engine = build_engine()
+    services = build_services()
+    engine = services.engine
     archive_versions = engine.specs.archived_versions()
-    counts = engine.store.open_cases_by_process_ref()
+    counts = services.cases.open_cases_by_process_ref()
     out = sys.stdout
     out.write("版本              部署时间（UTC）         在办案件  说明\n")
     for version, deployed in archive_versions:
@@ -537,10 +538,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             if not Path(path).exists():
                 raise UsageError(f"{flag} {path}: no such file")
     if args.db:
+        from api.bootstrap import build_database
         from api.settings import Settings
         from api.whatif_run import run_timers
         from storage.armed import armed_cases
-        from storage.sql import SqlCaseStore
 
         settings = Settings.from_env()
         base = Scenario(
@@ -554,8 +555,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             [Path(p) for p in args.calendar or []],
             list(settings.calendar_dirs),
         )
-        store = SqlCaseStore.from_url(settings.database_url)
-        report = run_timers(armed_cases(store.engine), base, new)
+        database = build_database(settings, signed=False)  # read only
+        report = run_timers(armed_cases(database.sql), base, new)
         _write_output(args, render_timers(report, args.format))
         return EXIT_FINDINGS if report.changes else EXIT_OK
     base = Scenario(load_pack(), default_calendar(dirs))
@@ -734,6 +735,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StandardRulesError as exc:
         sys.stderr.write(f"suitiao: {exc}\n")
+        return EXIT_USAGE
+    except SettingsError as exc:  # a deployment's environment, named variable by variable
+        sys.stderr.write(f"suitiao: {exc.code}: {exc}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         # `suitiao rules | head`: the reader left; that is not an error of ours.

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from api.bootstrap import build_engine
 from api.settings import Settings
-from engine.services import Engine, Rearmed
+from engine.services import Rearmed
 from standard_rules.legal_calendar import LegalCalendar
-from standard_rules.pack import load_pack
 from standard_rules.schedules import YearSchedule, load_schedule_file, official_schedules
 from standard_rules.timezone import SHANGHAI
-from storage.sql import SqlCaseStore
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,8 @@ def load_schedule(settings: Settings, path: Path, *, dry_run: bool = False) -> L
     schedule = load_schedule_file(path)  # a malformed file stops here, naming file and field
     schedules = official_schedules(settings.calendar_dirs)
     schedules[schedule.year] = schedule
-    store = SqlCaseStore.from_url(settings.database_url)
-    engine = Engine(
-        store, load_pack(overrides=list(settings.local_rules)), LegalCalendar(schedules)
-    )
+    # The installation's engine (signed writes, kept process versions), under the new calendar.
+    engine = build_engine(settings, calendar=LegalCalendar(schedules))
     # Dates before the year cannot depend on its schedule: only timers due in it or later.
     since = datetime.combine(date(schedule.year, 1, 1), time(0, 0), SHANGHAI)
     installed = None

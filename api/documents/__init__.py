@@ -10,14 +10,12 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Any
-from weakref import WeakKeyDictionary
 
 from api.documents.corrections import apply as apply_corrections
 from api.documents.fields import FieldConflict, collect
 from api.documents.template import MissingFields, NotReady, Template, kinds, load_template
-from engine.domain.events import SHANGHAI
 from engine.services import Engine
+from standard_rules.timezone import SHANGHAI
 from storage.attachments import CaseFiles
 from storage.documents import DocumentRecord, DocumentStore
 
@@ -49,16 +47,18 @@ def render(
     extra: Mapping[str, str] | None = None,
     issued_on: date | None = None,
     corrected: Mapping[str, str] | None = None,
+    files: CaseFiles | None = None,
 ) -> bytes:
-    """The document for the case as it stands (with its facts' corrections, if any);
-    MissingFields names what the case lacks."""
+    """The document for the case as it stands (with its facts' corrections: `corrected`, or
+    else those kept in `files`, which every caller passes from its Services); MissingFields
+    names what the case lacks."""
     from api.documents.pdf import render_pdf
     from api.documents.word import render_docx
 
     template = load_template(kind)
     view = engine.case(case_id)
-    if corrected is None:
-        corrected = _corrections(engine, case_id)
+    if corrected is None and files is not None:
+        corrected = files.corrected(case_id)
     if corrected:
         view = replace(view, facts=apply_corrections(view.facts, corrected))
     events = engine.events(case_id)
@@ -73,21 +73,6 @@ def render(
     raise ValueError(f"format {fmt!r} is not pdf or docx")
 
 
-_FILES: WeakKeyDictionary[Any, CaseFiles] = WeakKeyDictionary()
-
-
-def _corrections(engine: Engine, case_id: str) -> dict[str, str]:
-    """The case's fact corrections, kept in the case database (every caller sees them: the
-    pages, the HTTP API and the command line)."""
-    sql = getattr(engine.store, "engine", None)
-    if sql is None:
-        return {}
-    files = _FILES.get(sql)
-    if files is None:
-        files = _FILES[sql] = CaseFiles(sql)
-    return files.corrected(case_id)
-
-
 def produce(
     engine: Engine,
     store: DocumentStore,
@@ -97,12 +82,13 @@ def produce(
     extra: Mapping[str, str] | None = None,
     created_by: str | None = None,
     corrected: Mapping[str, str] | None = None,
+    files: CaseFiles | None = None,
 ) -> tuple[DocumentRecord, bytes]:
     """Render the document and keep it with the case (hashed); returns the record and bytes.
 
     The same letter produced twice (same bytes: rendering is reproducible) is kept once: the
     record already kept is returned, so a double click or a retry adds no second copy."""
-    content = render(engine, case_id, kind, fmt, extra, corrected=corrected)
+    content = render(engine, case_id, kind, fmt, extra, corrected=corrected, files=files)
     digest = hashlib.sha256(content).hexdigest()
     for kept in store.list(case_id):
         if (kept.kind, kept.format, kept.sha256) == (kind, fmt, digest):

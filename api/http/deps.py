@@ -7,25 +7,18 @@ the two ways of signing in into the OpenAPI document.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from api.bootstrap import Services as Services  # re-exported: routes annotate with it
 from api.errors import forbidden, unauthenticated
-from api.security import Tokens
-from api.settings import Settings
-from api.throttle import SignInThrottle
-from engine.services import Actor, Engine
-from standard_rules.orgs import Registry, default_registry
-from storage.accounts import Account, AccountStore
-from storage.documents import DocumentStore
-from storage.idempotency import IdempotencyStore
-from storage.outbox import Outbox
-from storage.scoped import ScopedReads, Visibility
+from engine.services import Actor
+from standard_rules.orgs import default_registry
+from storage.accounts import Account
+from storage.scoped import Visibility
 
 CASE_READERS = frozenset({"court_clerk", "judge", "mediator", "auditor"})
 CASE_WRITERS = frozenset({"court_clerk", "judge", "mediator"})
@@ -34,31 +27,13 @@ ADMINS = frozenset({"admin"})
 ANYONE = frozenset({"court_clerk", "judge", "mediator", "auditor", "admin"})
 
 
-@dataclass
-class Services:
-    engine: Engine
-    accounts: AccountStore
-    idempotency: IdempotencyStore
-    reads: ScopedReads
-    tokens: Tokens
-    settings: Settings
-    documents: DocumentStore
-    outbox: Outbox
-    # One engine step at a time in this process. The engine keeps recently used workflows live
-    # in memory and two threads stepping one case would share (and both change) one object;
-    # SQLite takes one writer at a time anyway, so this costs little. Other processes are kept
-    # apart by the version compare-and-swap in the store.
-    steps: threading.Lock = field(default_factory=threading.Lock)
-    # The organisation registry with this deployment's local pairing agreements.
-    orgs: Registry = field(default_factory=default_registry)
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
-
-
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="系统对接密钥")
 
 
 def services(request: Request) -> Services:
+    """The one dependency for every route, the API's and the pages': the process's services,
+    built by api/bootstrap.py (tests may swap it through `app.dependency_overrides`)."""
     found: Services = request.app.state.services
     return found
 

@@ -114,7 +114,14 @@ def _produce(
 ) -> tuple[DocumentRecord, bytes]:
     try:
         return produce(
-            services.engine, services.documents, case_id, kind, fmt, fields, created_by=account.id
+            services.engine,
+            services.documents,
+            case_id,
+            kind,
+            fmt,
+            fields,
+            created_by=account.id,
+            files=services.attachments,
         )
     except MissingFields as exc:
         raise ApiError(422, "missing_fields", str(exc), field=",".join(exc.fields)) from exc

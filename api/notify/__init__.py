@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from api.notify.channels import Channel
 from api.notify.config import NotifyConfig
 from api.notify.planner import plan
-from engine.domain.errors import DomainError
-from engine.ports import CaseQuery
 from engine.services import Engine
 from storage.outbox import Outbox
 
@@ -30,15 +28,11 @@ def schedule(engine: Engine, outbox: Outbox, config: NotifyConfig, now: datetime
     """Plan the notifications of every open case; returns how many were new."""
     added, offset = 0, 0
     while True:
-        batch = engine.store.query(CaseQuery(open_only=True, limit=500, offset=offset))
+        batch = engine.open_cases(limit=500, offset=offset)
         if not batch:
             return added
         offset += len(batch)
-        for stored in batch:
-            try:
-                view = engine.case(stored.id)
-            except DomainError:  # removed meanwhile
-                continue
+        for view in batch:
             added += outbox.enqueue(plan(view, config, engine.calendar, now))
 
 

@@ -20,12 +20,12 @@ from starlette.responses import RedirectResponse, Response
 
 from api.documents.corrections import CORRECTABLE, open_fields, read
 from api.errors import ApiError
-from api.http.deps import CASE_READERS, CASE_WRITERS
+from api.http.deps import CASE_READERS, CASE_WRITERS, Services, Svc
 from api.http.masking import mask_value
 from api.http.views import visible_case
 from api.web.i18n import Translator
 from api.web.session import check_csrf, finish, services
-from engine.domain.events import SHANGHAI
+from standard_rules.timezone import SHANGHAI
 from storage.accounts import Account
 from storage.attachments import CaseFiles
 
@@ -53,13 +53,8 @@ class Refused(ValueError):
 
 
 def case_files(request: Request) -> CaseFiles:
-    """One store per app, built on first use over the case database."""
-    state = request.app.state
-    found: CaseFiles | None = getattr(state, "case_files", None)
-    if found is None:
-        found = CaseFiles(services(request).documents.engine)
-        state.case_files = found
-    return found
+    """The attachments store, built with the other services (api/bootstrap.py)."""
+    return services(request).attachments
 
 
 def sniff(content: bytes) -> tuple[str, str]:
@@ -144,21 +139,21 @@ def register(
 ) -> None:
     """The routes, on the pages' router (api/web/pages.py calls this once)."""
 
-    def _case_or_none(request: Request, account: Account, case_id: str) -> Any:
+    def _case_or_none(svc: Services, account: Account, case_id: str) -> Any:
         try:
-            return visible_case(services(request), account, case_id)
+            return visible_case(svc, account, case_id)
         except ApiError:
             return None
 
     @router.post("/cases/{case_id}/attachments")
-    async def attach(request: Request, case_id: str) -> Response:
+    async def attach(request: Request, svc: Svc, case_id: str) -> Response:
         from api.web.session import current
 
         account = current(request)
         form = await request.form()
         check_csrf(request, str(form.get("csrf_token", "")))
         t = translator(request)
-        view = _case_or_none(request, account, case_id)
+        view = _case_or_none(svc, account, case_id)
         if view is None:
             return page(request, "error.html", 404, account, t=t, message=t("error.404"))
         if account.role not in CASE_WRITERS:
@@ -174,28 +169,28 @@ def register(
         upload = form.get("file")
         raw_name = upload.filename if isinstance(upload, UploadFile) and upload.filename else ""
         stem = raw_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0][:150]
-        case_files(request).attach(
+        svc.attachments.attach(
             case_id=case_id,
             kind=kind,
             name=f"{stem or KINDS[kind]}.{ext}",
             media_type=media,
             content=content,
-            created_at=services(request).engine.clock.now(),
+            created_at=svc.engine.clock.now(),
             created_by=account.id,
         )
         url = f"/ui/cases/{quote(case_id, safe='')}?done=1#attachments"
         return finish(RedirectResponse(url, status_code=303), request)
 
     @router.get("/cases/{case_id}/attachments/{attachment_id}")
-    def download(request: Request, case_id: str, attachment_id: str) -> Response:
+    def download(request: Request, svc: Svc, case_id: str, attachment_id: str) -> Response:
         from api.web.session import current
 
         account = current(request)
         t = translator(request)
-        if account.role not in CASE_READERS or _case_or_none(request, account, case_id) is None:
+        if account.role not in CASE_READERS or _case_or_none(svc, account, case_id) is None:
             return page(request, "error.html", 404, account, t=t, message=t("error.404"))
         try:
-            found, content = case_files(request).content(case_id, attachment_id)
+            found, content = svc.attachments.content(case_id, attachment_id)
         except LookupError:
             return page(request, "error.html", 404, account, t=t, message=t("error.404"))
         return Response(
@@ -209,21 +204,20 @@ def register(
         )
 
     @router.post("/cases/{case_id}/facts")
-    async def correct(request: Request, case_id: str) -> Response:
+    async def correct(request: Request, svc: Svc, case_id: str) -> Response:
         from api.web.session import current
 
         account = current(request)
         form = {k: str(v) for k, v in (await request.form()).items()}
         check_csrf(request, form.get("csrf_token", ""))
         t = translator(request)
-        view = _case_or_none(request, account, case_id)
+        view = _case_or_none(svc, account, case_id)
         if view is None:
             return page(request, "error.html", 404, account, t=t, message=t("error.404"))
         if account.role not in ("court_clerk", "mediator"):
             return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-        svc = services(request)
         seen = frozenset(e.activity for e in svc.engine.events(case_id))
-        files = case_files(request)
+        files = svc.attachments
         from api.documents.corrections import apply
 
         facts = apply(view.facts, files.corrected(case_id))

@@ -32,7 +32,7 @@ from api.documents.fonts import FontMissing
 from api.documents.template import kinds as document_kinds
 from api.documents.template import load_template
 from api.errors import ApiError
-from api.http.deps import CASE_READERS, CASE_WRITERS, Services, actor, visibility
+from api.http.deps import CASE_READERS, CASE_WRITERS, Services, Svc, actor, visibility
 from api.http.masking import mask
 from api.http.validators import form_problem
 from api.http.views import visible_case
@@ -72,8 +72,8 @@ from api.web.views import (
 )
 from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
-from engine.domain.events import SHANGHAI as _SHANGHAI
 from standard_rules.case_number import try_parse
+from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
 from storage.documents import TooManyDocuments
 from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
@@ -183,13 +183,13 @@ def login_form(
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, svc: Svc) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
     t = translator(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
-    throttle, address = services(request).throttle, request.client.host if request.client else ""
+    throttle, address = svc.throttle, request.client.host if request.client else ""
     wait = throttle.wait(username, address)
     if wait:  # refused before the (deliberately slow) password check
         return page(
@@ -201,7 +201,7 @@ async def login(request: Request) -> Response:
             error=refusal_message(wait),
             username=username,
         )
-    found = services(request).accounts.user(username)
+    found = svc.accounts.user(username)
     account, password_hash = found if found is not None else (None, None)
     ok = verify_password(password_hash, password) and account is not None and account.active
     if not ok or account is None:
@@ -224,12 +224,12 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, svc: Svc) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
     # Revoke the session token itself, not just the cookie that carries it.
     with contextlib.suppress(SignInRequired):
-        services(request).accounts.revoke_tokens(current(request).id)
+        svc.accounts.revoke_tokens(current(request).id)
     response = RedirectResponse("/ui/login", status_code=303)
     clear_session(response, request)
     renew_csrf(request)
@@ -245,6 +245,7 @@ Text = Annotated[str, Query(max_length=100)]
 @router.get("/inbox")
 def inbox(
     request: Request,
+    svc: Svc,
     account: Me,
     q: Text = "",
     court: Text = "",
@@ -258,7 +259,6 @@ def inbox(
     t = translator(request)
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    svc = services(request)
     today = today_shanghai()
     mine_only = scope != "all" and account.role != "auditor"
     due_from, due_to = due_range(due, today)
@@ -376,6 +376,7 @@ def _notice_task(view: Any, payload: dict[str, Any]) -> str | None:
 @router.get("/cases")
 def case_list(
     request: Request,
+    svc: Svc,
     account: Me,
     q: Text = "",
     court: Text = "",
@@ -387,7 +388,6 @@ def case_list(
     t = translator(request)
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    svc = services(request)
     # One page, newest first, filtered in SQL: the cost is the page's, not the caseload's.
     number = try_parse(q) if q else None  # a 案号 finds its case however it was typed
     found, total, following = svc.reads.case_page(
@@ -501,7 +501,7 @@ def _case_page(
         )
     party_list, masked = parties(view, account, t)
     names = engine.pack.activities
-    people = services(request).accounts.display_names({r.actor for r in stored if r.actor})
+    people = svc.accounts.display_names({r.actor for r in stored if r.actor})
     timeline = []
     for index, (event, raw) in enumerate(zip(events, stored, strict=True)):
         activity = names.get(event.activity)
@@ -554,8 +554,8 @@ def _case_page(
         summary=mask(view.facts.get("summary"), account.role),
         channel=view.facts.get("channel"),
         case_url=case_url,
-        org_options=_org_pick_lists(services(request), view.court_org),
-        documents=_documents(services(request), case_id),
+        org_options=_org_pick_lists(svc, view.court_org),
+        documents=_documents(svc, case_id),
         document_kinds=_document_kinds() if account.role in CASE_WRITERS else [],
         document_error=document_error,
         document_form={"handler": account.name, **(document_form or {})},
@@ -597,12 +597,11 @@ def _document_kinds() -> list[tuple[str, str]]:
 
 
 @router.post("/cases/{case_id}/documents")
-async def produce_document(request: Request, case_id: str, account: Me) -> Response:
+async def produce_document(request: Request, svc: Svc, case_id: str, account: Me) -> Response:
     """Produce a letter from the case, keep it with the case, and hand the file to the browser."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get(CSRF_FIELD))
     t = translator(request)
-    svc = services(request)
     try:
         visible_case(svc, account, case_id)
     except ApiError:
@@ -642,12 +641,13 @@ async def produce_document(request: Request, case_id: str, account: Me) -> Respo
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
-def download_document(request: Request, case_id: str, document_id: str, account: Me) -> Response:
+def download_document(
+    request: Request, svc: Svc, case_id: str, document_id: str, account: Me
+) -> Response:
     """A letter kept with the case, downloaded again byte for byte (its hash is listed)."""
     t = translator(request)
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    svc = services(request)
     try:
         visible_case(svc, account, case_id)
         record, content = kept_letter(svc.documents, case_id, document_id)
@@ -684,11 +684,12 @@ def case_page(request: Request, case_id: str, account: Me, done: int = 0) -> Res
 
 
 @router.post("/cases/{case_id}/tasks/{task_id}")
-async def complete_task(request: Request, case_id: str, task_id: str, account: Me) -> Response:
+async def complete_task(
+    request: Request, svc: Svc, case_id: str, task_id: str, account: Me
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get(CSRF_FIELD))
     t = translator(request)
-    svc = services(request)
     try:
         view = visible_case(svc, account, case_id)
     except ApiError:
@@ -755,13 +756,13 @@ async def complete_task(request: Request, case_id: str, task_id: str, account: M
 
 
 @router.get("/admin")
-def admin_page(request: Request, account: Me) -> Response:
+def admin_page(request: Request, svc: Svc, account: Me) -> Response:
     """The administrator's page: who may sign in, with which role and organisation. Cases are
     not shown (an administrator is no party to them)."""
     t = translator(request)
     if account.role != "admin":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    users = sorted(services(request).accounts.users(), key=lambda a: (a.org, a.role, a.id))
+    users = sorted(svc.accounts.users(), key=lambda a: (a.org, a.role, a.id))
     return page(request, "admin.html", account=account, t=t, users=users)
 
 
@@ -788,7 +789,7 @@ def _processes_for(account: Account) -> list[str]:
 
 
 @router.get("/new")
-def new_case_form(request: Request, account: Me) -> Response:
+def new_case_form(request: Request, svc: Svc, account: Me) -> Response:
     t = translator(request)
     allowed = _processes_for(account)
     if not allowed:
@@ -802,7 +803,7 @@ def new_case_form(request: Request, account: Me) -> Response:
         values={
             "process_id": allowed[0],
             "channel": "offline",
-            "case_id": _suggested_number(services(request), account),
+            "case_id": _suggested_number(svc, account),
         },
         errors={},
         causes=CAUSES,
@@ -921,7 +922,7 @@ def _validate_particulars(
 
 
 @router.post("/new")
-async def new_case(request: Request, account: Me) -> Response:
+async def new_case(request: Request, svc: Svc, account: Me) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get(CSRF_FIELD))
     t = translator(request)
@@ -933,7 +934,6 @@ async def new_case(request: Request, account: Me) -> Response:
     if process_id not in allowed:
         errors["process_id"] = "请选择路径"
     if not errors:
-        svc = services(request)
         try:
             form["case_id"] = case_numbers.check(
                 svc.orgs,
@@ -1025,7 +1025,7 @@ def _filtered(result: Any, chosen: AuditFilter) -> Any:
 
 @router.get("/audit")
 def audit_dashboard(
-    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
 ) -> Response:
     t = translator(request)
     if account.role != "auditor":
@@ -1033,7 +1033,6 @@ def audit_dashboard(
     from api.reports.audit_docs import by_org, by_rule, rule_title
     from api.reports.charts import PALETTE, bar_chart
 
-    svc = services(request)
     chosen = AuditFilter.parse(org, start, end)
     everything, cases, now = _audit(svc, account)
     orgs = sorted({f.org for f in everything.findings if f.org})
@@ -1104,14 +1103,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/audit/report.xlsx")
 def audit_xlsx(
-    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
 ) -> Response:
     t = translator(request)
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     from api.reports.audit_docs import to_xlsx
 
-    svc = services(request)
     result, _cases, now = _audit(svc, account)
     result = _filtered(result, AuditFilter.parse(org, start, end))
     stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
@@ -1124,7 +1122,7 @@ def audit_xlsx(
 
 @router.get("/audit/statistics.xlsx")
 def stats_xlsx(
-    request: Request, account: Me, org: Text = "", start: Text = "", end: Text = ""
+    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
 ) -> Response:
     t = translator(request)
     if account.role != "auditor":
@@ -1132,7 +1130,6 @@ def stats_xlsx(
     from api.reports.stats_docs import to_xlsx
     from standard_rules.statistics import compute_statistics
 
-    svc = services(request)
     chosen = AuditFilter.parse(org, start, end)
     result, cases, now = _audit(svc, account)
     result = _filtered(result, chosen)

@@ -20,7 +20,7 @@ import secrets
 from fastapi import Request
 from starlette.responses import Response
 
-from api.http.deps import Services
+from api.http.deps import services as services  # the one lookup, also the routes' dependency
 from storage.accounts import Account
 
 SESSION_COOKIE = "suitiao_session"
@@ -40,11 +40,6 @@ class SignInRequired(Exception):
 
 class CsrfFailed(Exception):
     pass
-
-
-def services(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
 
 
 def secure(request: Request) -> bool:

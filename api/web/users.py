@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from api.http.deps import Svc
 from api.org_checks import OrgRefused, account_org
 from api.security import MIN_PASSWORD, hash_password
 from api.web.pages import Me, page, translator
@@ -59,7 +60,7 @@ def _org(request: Request, role: str, org: str, errors: dict[str, str]) -> str:
 
 
 @router.post("/users")
-async def create_user(request: Request, account: Me) -> Response:
+async def create_user(request: Request, svc: Svc, account: Me) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get(CSRF_FIELD))
     if account.role != "admin":
@@ -76,7 +77,7 @@ async def create_user(request: Request, account: Me) -> Response:
     scope = "province" if form.get("scope") == "province" else "org"
     if not errors:
         try:
-            services(request).accounts.add_user(
+            svc.accounts.add_user(
                 username=username,
                 password_hash=hash_password(form["password"]),
                 role=role,
@@ -93,12 +94,12 @@ async def create_user(request: Request, account: Me) -> Response:
 
 
 @router.post("/users/{username}")
-async def change_user(request: Request, username: str, account: Me) -> Response:
+async def change_user(request: Request, svc: Svc, username: str, account: Me) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get(CSRF_FIELD))
     if account.role != "admin":
         return _forbidden(request, account)
-    accounts = services(request).accounts
+    accounts = svc.accounts
     found = accounts.user(username)
     if found is None:
         return _page(request, account, 404, errors={"user": f"用户 {username} 不存在"})

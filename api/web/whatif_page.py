@@ -18,11 +18,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from api.audit_events import audit_events
-from api.http.deps import Services, visibility
+from api.http.deps import Services, Svc, visibility
 from api.web.pages import XLSX, Me, case_url, page, translator
-from api.web.session import CSRF_FIELD, check_csrf, services
-from engine.domain.events import SHANGHAI
+from api.web.session import CSRF_FIELD, check_csrf
 from standard_rules.errors import StandardRulesError
+from standard_rules.timezone import SHANGHAI
 from standard_rules.whatif import Scenario, WhatIfResult, whatif, whatif_streamed
 from storage.accounts import Account
 
@@ -196,12 +196,11 @@ def whatif_form(request: Request, account: Me) -> Response:
 
 
 @router.post("/audit/whatif")
-async def whatif_run(request: Request, account: Me) -> Response:
+async def whatif_run(request: Request, svc: Svc, account: Me) -> Response:
     denied = _forbidden(request, account)
     if denied is not None:
         return denied
     t = translator(request)
-    svc = services(request)
     kind = "local"
     try:
         kind, text, filename = await _form(request)
@@ -245,14 +244,13 @@ async def whatif_run(request: Request, account: Me) -> Response:
 
 
 @router.post("/audit/whatif.xlsx")
-async def whatif_xlsx(request: Request, account: Me) -> Response:
+async def whatif_xlsx(request: Request, svc: Svc, account: Me) -> Response:
     denied = _forbidden(request, account)
     if denied is not None:
         return denied
     from api.whatif_output import to_xlsx
 
     t = translator(request)
-    svc = services(request)
     kind = "local"
     try:
         kind, text, filename = await _form(request)

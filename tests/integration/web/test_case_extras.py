@@ -126,7 +126,8 @@ def test_a_correction_is_on_the_timeline_and_in_the_letters(client: TestClient) 
     assert "id_number" not in engine.case("F-2").facts["consumer"]  # the record is untouched
     # the letters read the corrected facts, whoever asks for them (pages, API, command line)
     letter = render(engine, "F-2", "assignment_letter", "docx",
-                    {"handler": "王书记员", "handler_phone": "0576-85000000"})  # fmt: skip
+                    {"handler": "王书记员", "handler_phone": "0576-85000000"},
+                    files=files)  # fmt: skip
     text = "".join(p.text for p in Document(io.BytesIO(letter)).paragraphs)
     assert "公民身份号码：33260119900101123X。" in text and "91331082MA2ABCDE1X" in text
     assert files.corrected("F-2")["materials"] == "起诉状1份"
