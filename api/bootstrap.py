@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine as SqlEngine
 
 from api.notify.config import NotifyConfig, load_config
+from api.notify.planner import step_escalations
 from api.security import Tokens, load_secret
 from api.settings import Settings
 from api.throttle import Limits, SignInThrottle
@@ -102,6 +103,7 @@ def build_engine(
     clock: Clock | None = None,
     cases: SqlCaseStore | None = None,
     calendar: LegalCalendar | None = None,
+    notify: NotifyConfig | None = None,
 ) -> Engine:
     """The engine on the case store; `calendar` replaces the installed one (`suitiao calendar
     load` reckons the open timers under a schedule not installed yet)."""
@@ -111,7 +113,9 @@ def build_engine(
     calendar = calendar or default_calendar(settings.calendar_dirs)
     # Each deployed version of the process files is kept: open cases run on theirs.
     specs = SpecLibrary(archive=SqlProcessArchive(store.engine))
-    return Engine(store, pack, calendar, specs=specs, clock=clock)
+    # A lapse's escalation is queued in the outbox with the step that records the lapse.
+    messages = step_escalations(notify or load_config(None, settings))
+    return Engine(store, pack, calendar, specs=specs, clock=clock, messages=messages)
 
 
 def build_services(settings: Settings | None = None, clock: Clock | None = None) -> Services:
@@ -119,10 +123,11 @@ def build_services(settings: Settings | None = None, clock: Clock | None = None)
     cases = build_cases(settings)
     database = cases.engine
     accounts = AccountStore(database)
+    notify = load_config(None, settings)
     # Built once: each store checks its table on construction, which no request should pay.
     return Services(
         settings=settings,
-        engine=build_engine(settings, clock, cases),
+        engine=build_engine(settings, clock, cases, notify=notify),
         cases=cases,
         accounts=accounts,
         idempotency=IdempotencyStore(database),
@@ -135,7 +140,7 @@ def build_services(settings: Settings | None = None, clock: Clock | None = None)
         documents=DocumentStore(database),
         attachments=CaseFiles(database),
         outbox=Outbox(database),
-        notify=load_config(None, settings),
+        notify=notify,
         orgs=load_registry(agreements=settings.local_pairing),
         throttle=SignInThrottle(Limits(settings.signin_per_account, settings.signin_per_address)),
     )

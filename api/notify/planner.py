@@ -7,12 +7,17 @@ makes planning the same notification again harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from api.notify.config import Contact, NotifyConfig
 from engine.actions import FORMS
+from engine.ports import StoredCase
+from engine.script_api import Reminder
 from engine.services import CaseView, TaskView
+from engine.use_cases.stepping import MessagePlanner
+from engine.views import case_view
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.timezone import SHANGHAI
 from storage.outbox import Notification
@@ -117,3 +122,18 @@ def plan(
     """Every notification of the case that is due by `now`."""
     planned = [n for t in view.tasks for n in _reminder(view, t, config, calendar, now)]
     return planned + [n for n in _escalations(view, config) if n.due_at <= now]
+
+
+def step_escalations(config: NotifyConfig) -> MessagePlanner:
+    """The escalations a step's own lapses call for, to be queued in the step's transaction:
+    a deadline that fired is escalated even if the process dies before the next scheduling
+    round, which then finds them queued already (same keys) and adds nothing."""
+
+    def planned(stored: StoredCase, fired: Sequence[Reminder]) -> list[Notification]:
+        if not fired:
+            return []
+        view = case_view(stored)
+        lapses = [{"rule": r.rule, "task": r.task, "at": r.at.isoformat()} for r in fired]
+        return _escalations(replace(view, facts={**view.facts, "reminders": lapses}), config)
+
+    return planned
