@@ -448,7 +448,7 @@ def _case_page(
     except ApiError:
         return page(request, "error.html", 404, account, t=t, message=t("error.404"))
     # the facts as corrected on this page (each correction is on the timeline)
-    corrected = case_extras.case_files(request).corrected(case_id)
+    corrected = svc.attachments.corrected(case_id)
     view = replace(view, facts=apply_corrections(view.facts, corrected))
     engine = svc.engine
     stored = engine.events(case_id)
@@ -621,7 +621,7 @@ async def produce_document(request: Request, svc: Svc, case_id: str, account: Me
             fmt,
             extra,
             created_by=account.id,
-            corrected=case_extras.case_files(request).corrected(case_id),
+            corrected=svc.attachments.corrected(case_id),
         )
     except MissingFields as exc:
         # in words a clerk reads, naming what to fill in, without the field codes
