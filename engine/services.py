@@ -84,6 +84,10 @@ class Engine:
         return self.steps.serializer
 
     @property
+    def script_engine(self) -> Any:
+        return self.steps.script_engine
+
+    @property
     def clock(self) -> Clock:
         return self.steps.clock
 
