@@ -540,7 +540,12 @@ class Engine:
         facts = dict(stored.facts)
         facts.update(step.facts)
         facts["tasks"] = [
-            task_record(t, step.workflow, self._provisional)
+            task_record(
+                t,
+                step.workflow,
+                self._provisional,
+                replace(self._context(step, now, t.data), status=status),
+            )
             for t in runtime.ready_tasks(step.workflow)
         ]
         if step.reminders:

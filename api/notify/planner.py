@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from api.notify.config import Contact, NotifyConfig
-from engine.actions import FORMS
+from engine import catalogue
 from engine.domain.events import SHANGHAI
 from engine.services import CaseView, TaskView
 from standard_rules.legal_calendar import LegalCalendar
@@ -78,7 +78,7 @@ def _reminder(
 def _escalations(view: CaseView, config: NotifyConfig) -> list[Notification]:
     planned = []
     for fired in view.facts.get("reminders", []):
-        form = FORMS.get(fired["task"])
+        form = catalogue.task(fired["task"])  # who acts and what the task is called
         org = None
         if form is not None:
             org = view.court_org if form.org == "court" else view.mediator_org

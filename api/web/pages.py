@@ -112,10 +112,11 @@ def _cursor_text(cursor: Cursor | None) -> str:
 
 def translator(request: Request) -> Translator:
     asked = request.query_params.get("lang")
+    pack = services(request).engine.pack  # process names carry this installation's periods
     if asked in LANGS:
         request.state.lang_set = asked
-        return Translator(asked)
-    return Translator(request.cookies.get(LANG_COOKIE, "zh"))
+        return Translator(asked, pack)
+    return Translator(request.cookies.get(LANG_COOKIE, "zh"), pack)
 
 
 def other_lang_url(request: Request, t: Translator) -> str:
@@ -487,7 +488,7 @@ def _case_page(
         )
     ]
     for sub, ids in inner.items():
-        sub_name = diagram.load(sub).name
+        sub_name = t.process(sub)
         diagrams.append(
             (
                 t("case.diagram.sub") + sub_name,

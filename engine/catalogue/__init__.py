@@ -42,13 +42,17 @@ if TYPE_CHECKING:
     from standard_rules.pack import RulePack
 
 __all__ = [
+    "BY_ID",
+    "PERIOD_VARIANTS",
     "PROCESSES",
     "STATUSES",
     "TASKS",
     "VALUE_LABELS",
+    "Enforced",
     "Timer",
     "display_name",
     "field_choices",
+    "fields",
     "process",
     "task",
     "task_timers",
@@ -128,25 +132,16 @@ def timer(process_ids: list[str], timer_id: str) -> Timer | None:
 @cache
 def task_timers(bpmn_id: str) -> tuple[str, ...]:
     """The boundary timers whose due date is the task's deadline: those on the task itself and,
-    for a task of a called process, those on the calling activity (escalations excluded: they
-    repeat after the deadline)."""
-    callers = {
-        step.called: step.id for p in PROCESSES for step in p.steps if isinstance(step, Call)
-    }
-    found: list[str] = []
+    for a task of a called process, those on the activities calling it (escalations excluded:
+    they repeat after the deadline)."""
+    guarded = {bpmn_id}
     for p in PROCESSES:
-        guarded = {bpmn_id}
         if any(isinstance(s, UserTask) and s.task.id == bpmn_id for s in p.steps):
-            caller = callers.get(p.id)
-            if caller is not None:
-                guarded.add(caller)
-        for p2 in PROCESSES:
-            for t in timers(p2.id):
-                if t.on in guarded and not t.escalation and t.id not in found:
-                    if t.on == bpmn_id and p2 is not p:
-                        continue
-                    found.append(t.id)
-    return tuple(found)
+            guarded |= {
+                s.id for q in PROCESSES for s in q.steps if isinstance(s, Call) and s.called == p.id
+            }
+    found = (t.id for p in PROCESSES for t in timers(p.id) if t.on in guarded and not t.escalation)
+    return tuple(dict.fromkeys(found))
 
 
 def field_choices(name: str) -> tuple[str, ...]:
