@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,9 @@ ProcessId = Literal[
 ]
 # The values of the tasks' choice fields are the catalogue's: the API offers what the forms do.
 if TYPE_CHECKING:
-    Party = Procedure = ServedBy = str
+    Party: TypeAlias = str
+    Procedure: TypeAlias = str
+    ServedBy: TypeAlias = str
 else:
     Party = Literal[catalogue.field_choices("party")]
     Procedure = Literal[catalogue.field_choices("procedure")]

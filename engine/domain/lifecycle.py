@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from statemachine import State, StateMachine
 
-from engine.catalogue.statuses import STATUSES
+from engine.catalogue import statuses
 from engine.domain.errors import TransitionNotAllowed
 
 # The statuses' labels are the catalogue's, shared with the pages (one table).
-STATUS_ZH = {status: zh for status, (zh, _en) in STATUSES.items()}
+STATUS_ZH = {status: zh for status, (zh, _en) in statuses.STATUSES.items()}
 
 
 class CaseLifecycle(StateMachine):
