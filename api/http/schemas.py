@@ -10,15 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http.validators import Amount, IdNumber, Line, NearDate, Paragraph, Phone
 from engine import catalogue
 
-ProcessId = Literal[
-    "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
-]
-# The values of the tasks' choice fields are the catalogue's: the API offers what the forms do.
+# The processes a case may be opened on and the values of the tasks' choice fields are the
+# catalogue's: the API offers what the forms do.
 if TYPE_CHECKING:
+    ProcessId: TypeAlias = str
     Party: TypeAlias = str
     Procedure: TypeAlias = str
     ServedBy: TypeAlias = str
 else:
+    ProcessId = Literal[tuple(p.id for p in catalogue.PROCESSES if p.selectable)]
     Party = Literal[catalogue.field_choices("party")]
     Procedure = Literal[catalogue.field_choices("procedure")]
     ServedBy = Literal[catalogue.field_choices("channel")]

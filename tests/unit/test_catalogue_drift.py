@@ -21,6 +21,7 @@ from api.http.schemas import CaseCreate, TaskSubmission
 from api.web import i18n
 from engine import catalogue
 from engine.actions import APPLY, FORMS
+from engine.bpmn.specs import TOP_LEVEL
 from engine.catalogue.model import Close, Flow, Lapse, Otherwise, Script, UserTask, Watch
 from engine.domain import lifecycle
 from standard_rules.pack import RulePack, default_pack, load_pack
@@ -195,6 +196,7 @@ def test_the_api_schema_enums_are_the_catalogues() -> None:
         assert typing.get_args(literal) == f.choices, f.name
     process_ids = typing.get_args(CaseCreate.model_fields["process_id"].annotation)
     assert set(process_ids) == {p.id for p in catalogue.PROCESSES if p.selectable}
+    assert set(TOP_LEVEL) == set(process_ids)
 
 
 def test_the_pages_labels_are_the_catalogues() -> None:
