@@ -232,6 +232,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.download.audit": ("审计报告（Excel）", "Audit report (Excel)"),
     "audit.download.stats": ("统计报表（Excel）", "Statistics (Excel)"),
     "audit.none": ("没有发现问题。", "No findings."),
+    "audit.nodata": ("无数据", "No data"),
     "audit.rule": ("规则", "Rule"),
     "audit.kind": ("类型", "Kind"),
     "audit.org": ("机构", "Organisation"),

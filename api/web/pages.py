@@ -1042,9 +1042,12 @@ def audit_dashboard(
     pack = svc.engine.pack
     rule_bars = by_rule(result)
     org_bars = by_org(result)
+    nodata = t("audit.nodata")
     charts = [
-        bar_chart(t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1]),
-        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0]),
+        bar_chart(
+            t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1], nodata
+        ),
+        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0], nodata),
     ]
     stats = None
     stats_charts: list[str] = []
@@ -1068,7 +1071,7 @@ def audit_dashboard(
                 if (v := r.values.get(key)) is not None
             ]
             name = metric.en if t.en else metric.zh
-            stats_charts.append(bar_chart(name, bars, metric.unit, PALETTE[(i + 2) % 6]))
+            stats_charts.append(bar_chart(name, bars, metric.unit, PALETTE[(i + 2) % 6], nodata))
     except Exception as exc:  # the statistics module is another engineer's work in progress
         stats = None
         stats_error = f"{t('audit.stats.missing')} ({type(exc).__name__})"
