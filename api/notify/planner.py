@@ -17,6 +17,8 @@ from engine.services import CaseView, TaskView
 from standard_rules.legal_calendar import LegalCalendar
 from storage.outbox import Notification
 
+CALLED = ("mediation", "judicial_confirmation")  # where a task of a called process has its timers
+
 
 def working_days_before(calendar: LegalCalendar, due: date, n: int) -> date:
     """The nth working day before `due` (the legal calendar's working days, 调休 included)."""
@@ -57,9 +59,10 @@ def _reminder(
         return []
     org = config.contacts(task.org)
     subject = f"【诉调提醒】{view.id}「{task.title_zh}」将于{due.month}月{due.day}日到期"
+    rule = _rule_of(view.process_id, task.bpmn_id)
     body = (
         f"{task.org}：\n案件 {view.id} 的待办事项「{task.title_zh}」须于{due.isoformat()}前办理"
-        f"（还有{n}个工作日）。请及时处理。\n—— 诉调对接系统"
+        f"（{rule + '，' if rule else ''}还有{n}个工作日）。请及时处理。\n—— 诉调对接系统"
     )
     return [
         Notification(
@@ -73,6 +76,15 @@ def _reminder(
         )
         for channel, to in _addresses(org.staff, task.org, org.channels)
     ]
+
+
+def _rule_of(process_id: str, bpmn_id: str) -> str:
+    """The rule whose period is the task's deadline, as the catalogue's timers name it."""
+    for timer_id in catalogue.task_timers(bpmn_id):
+        timer = catalogue.timer([process_id, *CALLED], timer_id)
+        if timer is not None:
+            return timer.period.rule
+    return ""
 
 
 def _escalations(view: CaseView, config: NotifyConfig) -> list[Notification]:

@@ -292,3 +292,12 @@ def test_expressions_parse() -> None:
     for p in catalogue.PROCESSES:
         for t in catalogue.timers(p.id):
             ast.parse(t.period.due_expression(), mode="eval")
+
+
+def test_reminders_name_the_rule_of_the_catalogues_timer() -> None:
+    from api.notify.planner import _rule_of
+
+    assert _rule_of("pre_filing_referral", "refer") == "R05"
+    assert _rule_of("post_filing_referral", "mediate") == "R17"
+    assert _rule_of("complaint_mediation", "mediate") == "R63"
+    assert _rule_of("pre_filing_referral", "decide_acceptance") == "R44"
