@@ -21,7 +21,7 @@ from engine.catalogue.model import Choice as ChoiceDef
 from engine.domain.errors import InvalidTaskData
 
 __all__ = ["CLERK", "JUDGE", "MEDIATOR", "Field"]
-MODE_OF_PROCESS = {"pre_filing_referral": "pre_filing", "post_filing_referral": "post_filing"}
+MODE_OF_PROCESS = {p.id: p.referral_mode for p in catalogue.PROCESSES if p.referral_mode}
 
 
 @dataclass

@@ -226,3 +226,4 @@ class ProcessDef:
     steps: tuple[Step, ...]
     periods: tuple[Period, ...] = ()  # named in the display name, e.g. R16 30日
     selectable: bool = True  # a case may be opened on it (not a called sub-process)
+    referral_mode: str | None = None  # the `referred` event's mode (EVENTS.md), for referrals

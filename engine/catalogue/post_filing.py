@@ -72,6 +72,7 @@ POST_FILING = ProcessDef(
     "Path B of RULES.md §1.3: a registered case is entrusted to the 消保委; the period is "
     "not counted in the trial period.",
     periods=(MEDIATION_PERIOD,),
+    referral_mode="post_filing",
     steps=(
         *referral_front(MEDIATION_PERIOD),
         UserTask(COURT_REVIEW),

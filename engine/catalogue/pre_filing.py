@@ -66,6 +66,7 @@ PRE_FILING = ProcessDef(
     "Path A of RULES.md §1.3: the court assigns a consumer dispute to the 消保委 before "
     "registration, with the parties' consent.",
     periods=(MEDIATION_PERIOD,),
+    referral_mode="pre_filing",
     steps=(
         *referral_front(MEDIATION_PERIOD),
         UserTask(REGISTER_CASE),

@@ -301,3 +301,18 @@ def test_reminders_name_the_rule_of_the_catalogues_timer() -> None:
     assert _rule_of("post_filing_referral", "mediate") == "R17"
     assert _rule_of("complaint_mediation", "mediate") == "R63"
     assert _rule_of("pre_filing_referral", "decide_acceptance") == "R44"
+
+
+def test_every_routing_variable_starts_empty() -> None:
+    """A gateway reads its variable before any choice may have set it (a lapse takes the other
+    way): the engine must seed each one."""
+    from engine.services import INITIAL_DATA
+
+    seeded = set(INITIAL_DATA) | {"filed_on", "complaint_on"}
+    for task in catalogue.TASKS.values():
+        for choice in task.choices:
+            assert set(choice.sets) | set(choice.dated) <= seeded, f"{task.id}.{choice.id}"
+    for p in catalogue.PROCESSES:
+        for step in p.steps:
+            if isinstance(step, Flow) and step.condition:
+                assert step.condition.split()[0] in seeded, step.condition
