@@ -1,7 +1,9 @@
-"""What a person may do at each BPMN user task: who, which choices, which fields, which events.
+"""The effects of completing a task: the catalogue (engine/catalogue) says who acts, which
+choices, fields and events there are; this module validates a submission and computes its effect.
 
-The BPMN says where a case stands; this table says what completing a task means in the words of
-contract/EVENTS.md. Every field is validated before the workflow is touched, and errors name the
+A choice's effect is, by default, its catalogue events with the form's fields as data plus the
+routing variables it sets; the few that compute more (`custom=True` in the catalogue) are the
+functions in APPLY. Every field is validated before the workflow is touched, and errors name the
 field in Chinese with a stable code, so a refused action changes nothing.
 """
 
@@ -13,20 +15,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine import catalogue
+from engine.catalogue.model import CLERK, JUDGE, MEDIATOR, Field, Task
+from engine.catalogue.model import Choice as ChoiceDef
 from engine.domain.errors import InvalidTaskData
 
-CLERK, JUDGE, MEDIATOR = "court_clerk", "judge", "mediator"
-MODE_OF_PROCESS = {"pre_filing_referral": "pre_filing", "post_filing_referral": "post_filing"}
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label_zh: str
-    kind: str  # text | date | amount | bool | org | choice
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    future: bool = False  # a date that must not be in the past (e.g. an agreed new end date)
+__all__ = ["CLERK", "JUDGE", "MEDIATOR", "Field"]
+MODE_OF_PROCESS = {p.id: p.referral_mode for p in catalogue.PROCESSES if p.referral_mode}
 
 
 @dataclass
@@ -66,6 +61,8 @@ class Choice:
     apply: Apply
     fields: tuple[Field, ...] = ()
     available: Callable[[Context], bool] = lambda ctx: True
+    label_en: str = ""
+    events: tuple[str, ...] = ()  # the EVENTS.md activities it may write
 
 
 @dataclass(frozen=True)
@@ -76,6 +73,7 @@ class TaskForm:
     choices: tuple[Choice, ...]
     org: str  # whose organisation acts: "court" or "mediator"
     timers: tuple[str, ...] = ()  # boundary timers whose due date is this task's deadline
+    title_en: str = ""
 
     def choice(self, choice_id: object) -> Choice:
         for c in self.choices:
@@ -140,10 +138,7 @@ def validate(choice: Choice, payload: Mapping[str, Any], ctx: Context) -> dict[s
     return cleaned
 
 
-# -- the choices ----------------------------------------------------------------------------------
-
-REASON = Field("reason", "理由", "text")
-REASON_OPTIONAL = Field("reason", "理由", "text", required=False)
+# -- the effects the catalogue's custom choices compute -------------------------------------
 
 
 def _events(*items: tuple[str, dict[str, Any]], **data: Any) -> Effect:
@@ -163,19 +158,13 @@ def _refer(form: dict[str, Any], ctx: Context) -> Effect:
         data["procedure"] = form["procedure"]
     return Effect(
         events=[("referred", data)],
-        data={
-            "referred_on": ctx.today.isoformat(),
-            "procedure": form.get("procedure", ctx.data.get("procedure", "")),
-            "receipt": "",
-            "acceptance": "",
-            "mediation_result": "",
-        },
+        data={"procedure": form.get("procedure", ctx.data.get("procedure", ""))},
         facts={"mediator_org": form["mediator_org"], "procedure": form.get("procedure")},
     )
 
 
 def _accept_referral(_form: dict[str, Any], ctx: Context) -> Effect:
-    effect = _events(("referral_accepted", {}), acceptance="accepted")
+    effect = _events(("referral_accepted", {}))
     if ctx.data.get("channel") == "online":
         # R18: online, the mediation period runs from the mediator's platform acceptance.
         effect.data["mediation_from"] = ctx.today.isoformat()
@@ -201,21 +190,13 @@ def _agree(form: dict[str, Any], ctx: Context) -> Effect:
         events.append(("agreement_filed", {}))  # R32: filed with the court (备案)
     else:
         events += _report(ctx, "agreement_signed")
-    return Effect(
-        events=events,
-        data={"mediation_result": "agreement", "effective_on": effective},
-        facts={"amount": form["amount"]},
-    )
+    return Effect(events=events, data={"effective_on": effective}, facts={"amount": form["amount"]})
 
 
 def _apply_confirmation(form: dict[str, Any], ctx: Context) -> Effect:
     if form.get("joint") is not True:
         raise InvalidTaskData("司法确认须由双方当事人共同申请（R40）", field="joint")
-    effect = _events(
-        ("confirmation_applied", {"joint": True}),
-        follow_up="applied",
-        applied_on=ctx.today.isoformat(),
-    )
+    effect = _events(("confirmation_applied", {"joint": True}))
     if not ctx.referred:
         # A complaint agreement goes to a court the parties choose (R41); its judges decide.
         if not form.get("court"):
@@ -231,479 +212,99 @@ def _extend(form: dict[str, Any], ctx: Context) -> Effect:
     return _events(("extension_agreed", {"until": form["until"]}))
 
 
+def _fail(form: dict[str, Any], ctx: Context) -> Effect:
+    return _events(
+        ("mediation_failed", {"reason": form["reason"]}), *_report(ctx, "mediation_failed")
+    )
+
+
+def _withdraw(form: dict[str, Any], ctx: Context) -> Effect:
+    return _events(("mediation_withdrawn", dict(form)), *_report(ctx, "mediation_withdrawn"))
+
+
+def _not_pursued(form: dict[str, Any], ctx: Context) -> Effect:
+    refused = ctx.data.get("consent") == "refused"
+    return _events(
+        ("filing_declined", {"reason": form["reason"]}),
+        registration="not_pursued_refused" if refused else "not_pursued",
+    )
+
+
+APPLY: dict[str, Apply] = {
+    "refer.refer": _refer,
+    "accept_referral.accept": _accept_referral,
+    "mediate.extend": _extend,
+    "mediate.agree": _agree,
+    "mediate.fail": _fail,
+    "mediate.withdraw": _withdraw,
+    "agreement_follow_up.apply": _apply_confirmation,
+    "register_case.not_pursued": _not_pursued,
+}
+
+
 def _not_paused(ctx: Context) -> bool:
     return ctx.status != "paused"
 
 
-FORMS: dict[str, TaskForm] = {}
+AVAILABLE: dict[str, Callable[[Context], bool]] = {
+    "always": lambda ctx: True,
+    "not_paused": _not_paused,
+    "paused": lambda ctx: ctx.status == "paused",
+    "not_started": lambda ctx: "mediation_started" not in ctx.seen and _not_paused(ctx),
+}
 
 
-def _form(form: TaskForm) -> None:
-    FORMS[form.bpmn_id] = form
+def _effect_of(task_id: str, spec: ChoiceDef) -> Apply:
+    """The catalogue's effect of a choice: its routing variables and dates, then either the
+    custom function's effect or its single event with the fixed data and the form's fields."""
+    custom = APPLY.get(f"{task_id}.{spec.id}")
+    if spec.custom != (custom is not None):
+        raise ValueError(f"{task_id}.{spec.id}: custom={spec.custom} but APPLY disagrees")
+    if custom is None and len(spec.events) != 1:
+        raise ValueError(f"{task_id}.{spec.id}: several events need a custom effect")
+
+    def apply(form: dict[str, Any], ctx: Context) -> Effect:
+        if custom is not None:
+            effect = custom(form, ctx)
+        else:
+            effect = Effect(events=[(spec.events[0], {**spec.data, **form})])
+        routing: dict[str, Any] = dict(spec.sets)
+        routing.update(dict.fromkeys(spec.dated, ctx.today.isoformat()))
+        effect.data = {**routing, **effect.data}
+        return effect
+
+    return apply
 
 
-_form(
-    TaskForm(
-        "record_consent",
-        "记录当事人是否同意调解",
-        frozenset({CLERK}),
-        (
+def _form(task: Task) -> TaskForm:
+    return TaskForm(
+        task.id,
+        task.title_zh,
+        task.roles,
+        tuple(
             Choice(
-                "consent",
-                "双方同意调解",
-                lambda f, c: _events(("consent_given", {"party": "both"}), consent="given"),
-            ),
-            Choice(
-                "refuse",
-                "当事人不同意调解",
-                lambda f, c: _events(("consent_refused", {"party": f["party"]}), consent="refused"),
-                (
-                    Field(
-                        "party", "不同意的一方", "choice", choices=("consumer", "business", "both")
-                    ),
-                ),
-            ),
+                c.id,
+                c.label_zh,
+                _effect_of(task.id, c),
+                c.fields,
+                AVAILABLE[c.when],
+                label_en=c.label_en,
+                events=c.events,
+            )
+            for c in task.choices
         ),
-        org="court",
-        timers=("consent_lapse",),
+        org=task.org,
+        timers=catalogue.task_timers(task.id),
+        title_en=task.title_en,
     )
-)
 
-_form(
-    TaskForm(
-        "refer",
-        "委派/委托调解组织",
-        frozenset({CLERK}),
-        (
-            Choice(
-                "refer",
-                "委派/委托",
-                _refer,
-                (
-                    Field("mediator_org", "调解组织", "org"),
-                    Field(
-                        "procedure",
-                        "审理程序",
-                        "choice",
-                        required=False,
-                        choices=("ordinary", "simple"),
-                    ),
-                ),
-            ),
-        ),
-        org="court",
-        timers=("refer_reminder",),
-    )
-)
 
-_form(
-    TaskForm(
-        "sign_for_referral",
-        "签收委派/委托材料",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "sign",
-                "签收材料（调解期限自今日起算）",
-                lambda f, c: _events(
-                    ("referral_received", {}),
-                    receipt="received",
-                    received_on=c.today.isoformat(),
-                    mediation_from=c.today.isoformat(),
-                ),
-            ),
-            Choice(
-                "decline",
-                "不予接受",
-                lambda f, c: _events(
-                    ("referral_declined", {"reason": f["reason"]}), receipt="declined"
-                ),
-                (REASON,),
-            ),
-        ),
-        org="mediator",
-        timers=("receipt_lapse",),
-    )
-)
+FORMS: dict[str, TaskForm] = {task.id: _form(task) for task in catalogue.TASKS.values()}
 
-_form(
-    TaskForm(
-        "accept_referral",
-        "确认是否接受委派/委托",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "accept",
-                "接受",
-                _accept_referral,
-            ),
-            Choice(
-                "decline",
-                "不予接受（说明理由）",
-                lambda f, c: _events(
-                    ("referral_declined", {"reason": f["reason"]}), acceptance="declined"
-                ),
-                (REASON,),
-            ),
-        ),
-        org="mediator",
-        timers=("acceptance_lapse", "acceptance_deadline"),
-    )
-)
 
-_form(
-    TaskForm(
-        "notify_parties",
-        "通知当事人并告知权利义务",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "notify",
-                "已通知调解时间地点并告知权利义务、司法确认",
-                lambda f, c: _events(("parties_notified", dict(f))),
-                (
-                    Field("session_at", "调解时间", "text", required=False),
-                    Field("place", "调解地点", "text", required=False),
-                    # How the 调解通知 was served: recorded on the event (issue 7).
-                    Field(
-                        "channel",
-                        "送达方式",
-                        "choice",
-                        required=False,
-                        choices=("in_person", "post", "sms", "email", "phone", "online"),
-                    ),
-                ),
-            ),
-        ),
-        org="mediator",
-        timers=("mediation_deadline", "start_horizon"),
-    )
-)
-
-_form(
-    TaskForm(
-        "mediate",
-        "调解",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "start",
-                "开始调解",
-                lambda f, c: _events(("mediation_started", {})),
-                available=lambda c: "mediation_started" not in c.seen and _not_paused(c),
-            ),
-            Choice(
-                "pause",
-                "鉴定/评估，暂停计算调解期限",
-                lambda f, c: _events(
-                    ("pause_started", {"reason": f["reason"], "until": f["until"]})
-                ),
-                (REASON, Field("until", "预计恢复日期", "date", future=True)),
-                available=_not_paused,
-            ),
-            Choice(
-                "resume",
-                "鉴定/评估结束，恢复计算",
-                lambda f, c: _events(("pause_ended", {})),
-                available=lambda c: c.status == "paused",
-            ),
-            Choice(
-                "extend",
-                "双方同意延长调解期限",
-                _extend,
-                (Field("until", "延长至", "date", future=True),),
-                available=_not_paused,
-            ),
-            Choice(
-                "agree",
-                "达成调解协议",
-                _agree,
-                (
-                    Field("amount", "协议金额（元）", "amount"),
-                    Field("effective_on", "协议生效日期", "date", required=False),
-                    Field("terms", "协议内容", "text", required=False),
-                    Field("performance_method", "履行方式", "text", required=False),
-                    Field("performance_deadline", "履行期限", "date", required=False, future=True),
-                ),
-                available=_not_paused,
-            ),
-            Choice(
-                "fail",
-                "调解不成",
-                lambda f, c: Effect(
-                    events=[
-                        ("mediation_failed", {"reason": f["reason"]}),
-                        *_report(c, "mediation_failed"),
-                    ],
-                    data={"mediation_result": "failed"},
-                ),
-                (REASON,),
-            ),
-            Choice(
-                "withdraw",
-                "申请人撤回调解",
-                lambda f, c: Effect(
-                    events=[
-                        ("mediation_withdrawn", dict(f)),
-                        *_report(c, "mediation_withdrawn"),
-                    ],
-                    data={"mediation_result": "withdrawn"},
-                ),
-                (REASON_OPTIONAL,),
-            ),
-        ),
-        org="mediator",
-        timers=("mediation_deadline",),
-    )
-)
-
-_form(
-    TaskForm(
-        "agreement_follow_up",
-        "协议履行或申请司法确认",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "performed",
-                "协议已履行完毕",
-                lambda f, c: _events(
-                    ("performed", {"voluntary": f.get("voluntary", True)}), follow_up="performed"
-                ),
-                (Field("voluntary", "自动履行", "bool", required=False),),
-            ),
-            Choice(
-                "apply",
-                "双方共同申请司法确认",
-                _apply_confirmation,
-                (
-                    Field("joint", "双方共同申请", "bool"),
-                    Field("court", "受理法院（投诉调解案件）", "org", required=False),
-                ),
-            ),
-        ),
-        org="mediator",
-        timers=("confirmation_window_lapse",),
-    )
-)
-
-_form(
-    TaskForm(
-        "decide_acceptance",
-        "决定是否受理司法确认申请",
-        frozenset({JUDGE}),
-        (
-            Choice(
-                "accept",
-                "受理",
-                lambda f, c: _events(
-                    ("confirmation_accepted", {}),
-                    court_acceptance="accepted",
-                    accepted_on=c.today.isoformat(),
-                ),
-            ),
-            Choice(
-                "not_accept",
-                "不予受理",
-                lambda f, c: _events(
-                    ("confirmation_not_accepted", {"reason": f["reason"]}),
-                    court_acceptance="rejected",
-                ),
-                (REASON,),
-            ),
-        ),
-        org="court",
-        timers=("decide_acceptance_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "rule_on_confirmation",
-        "审查并裁定",
-        frozenset({JUDGE}),
-        (
-            Choice(
-                "valid",
-                "裁定调解协议有效",
-                lambda f, c: _events(("confirmation_ruled", {"result": "valid"}), ruling="valid"),
-            ),
-            Choice(
-                "rejected",
-                "裁定驳回申请",
-                lambda f, c: _events(
-                    ("confirmation_ruled", {"result": "rejected", "reason": f["reason"]}),
-                    ruling="rejected",
-                ),
-                (REASON,),
-            ),
-            Choice(
-                "withdrawn",
-                "申请人撤回（或按撤回处理）",
-                lambda f, c: _events(("confirmation_withdrawn", {}), ruling="withdrawn"),
-            ),
-        ),
-        org="court",
-        timers=("rule_on_confirmation_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "register_case",
-        "登记立案",
-        frozenset({CLERK}),
-        (
-            Choice(
-                "register",
-                "登记立案",
-                lambda f, c: _events(("case_registered", {}), registration="registered"),
-            ),
-            Choice(
-                "not_pursued",
-                "当事人不再起诉（不申请立案）",
-                # The clerk records the party's decision: it is the clerk's event, not a lapse.
-                lambda f, c: _events(
-                    ("filing_declined", {"reason": f["reason"]}),
-                    registration="not_pursued_refused"
-                    if c.data.get("consent") == "refused"
-                    else "not_pursued",
-                ),
-                (REASON,),
-            ),
-        ),
-        org="court",
-        timers=("register_case_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "court_review",
-        "审查调解协议",
-        frozenset({JUDGE}),
-        (
-            Choice(
-                "mediation_document",
-                "出具调解书",
-                lambda f, c: _events(
-                    ("mediation_document_issued", {}), review="mediation_document"
-                ),
-            ),
-            Choice(
-                "suit_withdrawn",
-                "原告撤诉",
-                lambda f, c: _events(("suit_withdrawn", {}), review="suit_withdrawn"),
-            ),
-        ),
-        org="court",
-        timers=("court_review_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "resume_trial",
-        "恢复审理",
-        frozenset({JUDGE, CLERK}),
-        (Choice("resume", "恢复审理", lambda f, c: _events(("trial_resumed", {}))),),
-        org="court",
-        timers=("resume_trial_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "decide_complaint",
-        "决定是否受理投诉",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "accept",
-                "受理",
-                lambda f, c: _events(
-                    ("complaint_accepted", {}), intake="accepted", accepted_on=c.today.isoformat()
-                ),
-            ),
-            Choice(
-                "reject",
-                "不予受理",
-                lambda f, c: _events(
-                    ("complaint_rejected", {"reason": f["reason"]}), intake="rejected"
-                ),
-                (REASON,),
-            ),
-        ),
-        org="mediator",
-        timers=("decide_complaint_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "start_mediation",
-        "开始调解",
-        frozenset({MEDIATOR}),
-        (Choice("start", "开始调解", lambda f, c: _events(("mediation_started", {}))),),
-        org="mediator",
-        timers=("start_mediation_reminder", "start_horizon"),
-    )
-)
-
-_form(
-    TaskForm(
-        "support_decision",
-        "调解不成后的处理",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "support",
-                "支持消费者起诉",
-                lambda f, c: _events(("suit_supported", {}), support="supported"),
-            ),
-            Choice(
-                "close",
-                "不支持起诉，结案",
-                lambda f, c: _events(
-                    ("support_declined", {"reason": f["reason"]}), support="declined"
-                ),
-                (REASON,),
-            ),
-            Choice(
-                "consumer_withdraws",
-                "消费者不再主张",
-                lambda f, c: _events(("mediation_withdrawn", dict(f)), support="withdrawn"),
-                (REASON_OPTIONAL,),
-            ),
-        ),
-        org="mediator",
-        timers=("support_decision_reminder",),
-    )
-)
-
-_form(
-    TaskForm(
-        "decide_support",
-        "决定是否支持起诉",
-        frozenset({MEDIATOR}),
-        (
-            Choice(
-                "support",
-                "支持起诉",
-                lambda f, c: _events(("suit_supported", {}), support="supported"),
-            ),
-            Choice(
-                "decline",
-                "不予支持",
-                lambda f, c: _events(
-                    ("support_declined", {"reason": f["reason"]}), support="declined"
-                ),
-                (REASON,),
-            ),
-        ),
-        org="mediator",
-        timers=("decide_support_reminder",),
-    )
-)
+def available_choices(form: TaskForm, ctx: Context) -> tuple[Choice, ...]:
+    """The choices a person may make now: one list for the pages and the HTTP API."""
+    return tuple(c for c in form.choices if c.available(ctx))
 
 
 def form_for(bpmn_id: str) -> TaskForm:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from engine.actions import FORMS
+from engine.actions import FORMS, Context, available_choices
 from engine.bpmn import runtime
 from engine.ports import StoredCase
 from engine.script_api import due_date_of
@@ -48,17 +48,21 @@ class CaseView:
 
 
 def task_record(
-    task: runtime.ReadyTask, workflow: Any, provisional: Callable[[date], bool]
+    task: runtime.ReadyTask,
+    workflow: Any,
+    provisional: Callable[[date], bool],
+    context: Context | None = None,
 ) -> dict[str, Any]:
-    """The task as saved with the case: id, form, who acts, its legal due date and whether that
-    date is provisional."""
+    """The task as saved with the case: id, form, who acts, its legal due date, whether that
+    date is provisional and (given the step's context) the choices a person may make now, the
+    one list the pages and the HTTP API offer."""
     form = FORMS.get(task.bpmn_id)
     due: date | None = None
     if form is not None and form.timers:
         deadline = runtime.task_deadline(workflow, task.task_id, form.timers)
         if deadline is not None:
             due = due_date_of(deadline)
-    return {
+    record: dict[str, Any] = {
         "task_id": task.task_id,
         "bpmn_id": task.bpmn_id,
         "title_zh": form.title_zh if form else task.name,
@@ -67,6 +71,22 @@ def task_record(
         "due": due.isoformat() if due else None,
         "provisional": bool(due and provisional(due)),
     }
+    if form is not None and context is not None:
+        record["choices"] = [c.id for c in available_choices(form, context)]
+    return record
+
+
+def _choices(record: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The record's available choices; a row saved before they were recorded offers them all."""
+    form = FORMS.get(record["bpmn_id"])
+    if form is None:
+        return ()
+    allowed = record.get("choices")
+    return tuple(
+        {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
+        for c in form.choices
+        if allowed is None or c.id in allowed
+    )
 
 
 def case_view(stored: StoredCase) -> CaseView:
@@ -81,12 +101,7 @@ def case_view(stored: StoredCase) -> CaseView:
             org=stored.court_org if t["org"] == "court" else stored.mediator_org,
             due=t["due"],
             due_provisional=bool(t.get("provisional")),
-            choices=tuple(
-                {"id": c.id, "label_zh": c.label_zh, "fields": [f.__dict__ for f in c.fields]}
-                for c in FORMS[t["bpmn_id"]].choices
-            )
-            if t["bpmn_id"] in FORMS
-            else (),
+            choices=_choices(t),
         )
         for t in stored.facts.get("tasks", [])
     )

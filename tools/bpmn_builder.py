@@ -1,7 +1,7 @@
 """A small builder that writes BPMN 2.0 XML with diagram information (BPMNDI) and swimlanes.
 
-The processes in workflows/ are authored as Python (tools/workflow_definitions.py) and written
-out by this builder, so every file carries a consistent left-to-right layout that opens in
+The processes in workflows/ are declared in engine/catalogue and written out by this builder
+(tools/build_workflows.py), so every file carries a consistent left-to-right layout that opens in
 bpmn.io and Camunda Modeler; tests/workflows checks the files are up to date with their source.
 """
 

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.validators import Amount, IdNumber, Line, NearDate, Paragraph, Phone
+from engine import catalogue
 
-ProcessId = Literal[
-    "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
-]
+# The processes a case may be opened on and the values of the tasks' choice fields are the
+# catalogue's: the API offers what the forms do.
+if TYPE_CHECKING:
+    ProcessId: TypeAlias = str
+    Party: TypeAlias = str
+    Procedure: TypeAlias = str
+    ServedBy: TypeAlias = str
+else:
+    ProcessId = Literal[tuple(p.id for p in catalogue.PROCESSES if p.selectable)]
+    Party = Literal[catalogue.field_choices("party")]
+    Procedure = Literal[catalogue.field_choices("procedure")]
+    ServedBy = Literal[catalogue.field_choices("channel")]
 Role = Literal["court_clerk", "mediator", "judge", "auditor", "admin"]
 Text = str
 
@@ -114,9 +124,9 @@ class TaskSubmission(Strict):
 
     action: str = Field(min_length=1, max_length=40)
     reason: Paragraph | None = Field(default=None, max_length=500)
-    party: Literal["consumer", "business", "both"] | None = None
+    party: Party | None = None
     mediator_org: Line | None = Field(default=None, max_length=200)
-    procedure: Literal["ordinary", "simple"] | None = None
+    procedure: Procedure | None = None
     until: NearDate | None = None
     amount: Amount | None = None
     effective_on: NearDate | None = None
@@ -126,10 +136,14 @@ class TaskSubmission(Strict):
     place: Line | None = Field(default=None, max_length=500)
     # How the 调解通知 was served (notify_parties), and the court a complaint agreement goes to
     # for judicial confirmation (R41): without them a complaint case could not get there.
-    channel: Literal["in_person", "post", "sms", "email", "phone", "online"] | None = None
+    channel: ServedBy | None = None
     court: Line | None = Field(
         default=None, min_length=1, max_length=200, description="受理司法确认的法院"
     )
+    # The agreement's terms (mediate/agree) the 调解协议书 prints; the form always had them.
+    terms: Paragraph | None = Field(default=None, max_length=500)
+    performance_method: Line | None = Field(default=None, max_length=500)
+    performance_deadline: NearDate | None = None
 
 
 class EventRead(BaseModel):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from api.notify.config import Contact, NotifyConfig
-from engine.actions import FORMS
+from engine import catalogue
 from engine.ports import StoredCase
 from engine.script_api import Reminder
 from engine.services import CaseView, TaskView
@@ -21,6 +21,8 @@ from engine.views import case_view
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.timezone import SHANGHAI
 from storage.outbox import Notification
+
+CALLED = ("mediation", "judicial_confirmation")  # where a task of a called process has its timers
 
 
 def working_days_before(calendar: LegalCalendar, due: date, n: int) -> date:
@@ -62,9 +64,10 @@ def _reminder(
         return []
     org = config.contacts(task.org)
     subject = f"【诉调提醒】{view.id}「{task.title_zh}」将于{due.month}月{due.day}日到期"
+    rule = _rule_of(view.process_id, task.bpmn_id)
     body = (
         f"{task.org}：\n案件 {view.id} 的待办事项「{task.title_zh}」须于{due.isoformat()}前办理"
-        f"（还有{n}个工作日）。请及时处理。\n—— 诉调对接系统"
+        f"（{rule + '，' if rule else ''}还有{n}个工作日）。请及时处理。\n—— 诉调对接系统"
     )
     return [
         Notification(
@@ -80,10 +83,19 @@ def _reminder(
     ]
 
 
+def _rule_of(process_id: str, bpmn_id: str) -> str:
+    """The rule whose period is the task's deadline, as the catalogue's timers name it."""
+    for timer_id in catalogue.task_timers(bpmn_id):
+        timer = catalogue.timer([process_id, *CALLED], timer_id)
+        if timer is not None:
+            return timer.period.rule
+    return ""
+
+
 def _escalations(view: CaseView, config: NotifyConfig) -> list[Notification]:
     planned = []
     for fired in view.facts.get("reminders", []):
-        form = FORMS.get(fired["task"])
+        form = catalogue.task(fired["task"])  # who acts and what the task is called
         org = None
         if form is not None:
             org = view.court_org if form.org == "court" else view.mediator_org

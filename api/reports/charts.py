@@ -9,11 +9,15 @@ PALETTE = ("#3b6ea5", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646")
 
 
 def bar_chart(
-    title: str, bars: Sequence[tuple[str, float]], unit: str = "", color: str = PALETTE[0]
+    title: str,
+    bars: Sequence[tuple[str, float]],
+    unit: str = "",
+    color: str = PALETTE[0],
+    empty: str = "无数据 (no data)",  # the pages pass their own language's words
 ) -> str:
     """A horizontal bar chart, one bar per (label, value), as an <svg> element."""
     if not bars:
-        return f'<p class="empty">{escape(title)}：无数据 (no data)</p>'
+        return f'<p class="empty">{escape(title)}：{escape(empty)}</p>'
     row, label_w, bar_w, top = 22, 230, 380, 28
     height = top + row * len(bars) + 10
     width = label_w + bar_w + 90

@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from api.audit_events import audit_events
-from api.web import diagram
 from api.web.i18n import Translator
-from engine.actions import FORMS
+from engine import catalogue
 from engine.domain.events import CaseEvent
 from standard_rules.deadlines import case_conditions, reckon
 from standard_rules.eventlog import Event
@@ -87,18 +86,16 @@ def _days_left(
 
 
 def task_period(pack: RulePack, process_id: str, bpmn_id: str) -> list[tuple[Rule, Period]]:
-    """The rule periods behind a task's boundary timers (its legal deadline), in timer order."""
-    form = FORMS.get(bpmn_id)
-    if form is None:
-        return []
+    """The rule periods behind a task's boundary timers (its legal deadline), in timer order, as
+    the catalogue declares them."""
     found: list[tuple[Rule, Period]] = []
-    for timer in form.timers:
-        ref = diagram.timer_period([process_id, *SUBPROCESSES], timer)
-        if ref is None or ref[0] not in pack.rules:
+    for timer_id in catalogue.task_timers(bpmn_id):
+        timer = catalogue.timer([process_id, *SUBPROCESSES], timer_id)
+        if timer is None or timer.period.rule not in pack.rules:
             continue
-        rule = pack.rules[ref[0]]
+        rule = pack.rules[timer.period.rule]
         try:
-            found.append((rule, rule.period(ref[1])))
+            found.append((rule, rule.period(timer.period.period)))
         except KeyError:
             continue
     return found

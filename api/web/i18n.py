@@ -8,6 +8,12 @@ translation below where there is one and the Chinese otherwise.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
+
+from engine import catalogue
+
+if TYPE_CHECKING:
+    from standard_rules.pack import RulePack
 
 LANGS = ("zh", "en")
 DEFAULT = "zh"
@@ -226,6 +232,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.download.audit": ("审计报告（Excel）", "Audit report (Excel)"),
     "audit.download.stats": ("统计报表（Excel）", "Statistics (Excel)"),
     "audit.none": ("没有发现问题。", "No findings."),
+    "audit.nodata": ("无数据", "No data"),
     "audit.rule": ("规则", "Rule"),
     "audit.kind": ("类型", "Kind"),
     "audit.org": ("机构", "Organisation"),
@@ -256,24 +263,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.back": ("返回待办", "Back to the inbox"),
 }
 
+# Process names (with the pack's periods: Translator.process), statuses and the labels of the
+# tasks, choices, fields and field values are the catalogue's (engine/catalogue).
 PROCESS: dict[str, tuple[str, str]] = {
-    "pre_filing_referral": ("委派调解（立案前）", "Pre-filing referral (委派)"),
-    "post_filing_referral": ("委托调解（立案后）", "Post-filing referral (委托)"),
-    "complaint_mediation": ("消保委投诉调解", "Complaint mediation"),
-    "supported_lawsuit": ("支持起诉", "Supported lawsuit"),
+    p.id: (p.name_zh, p.name_en) for p in catalogue.PROCESSES if p.selectable
 }
-STATUS: dict[str, tuple[str, str]] = {
-    "intake": ("受理中", "Intake"),
-    "assigned": ("已委派/委托", "Referred"),
-    "received": ("已签收", "Received"),
-    "mediating": ("调解中", "Mediating"),
-    "paused": ("暂停（鉴定/评估）", "Paused (appraisal)"),
-    "agreed": ("已达成协议", "Agreed"),
-    "confirming": ("司法确认中", "Judicial confirmation"),
-    "reporting": ("回复法院", "Reporting to the court"),
-    "returned": ("已退回法院", "Returned to the court"),
-    "closed": ("已结案", "Closed"),
-}
+STATUS: dict[str, tuple[str, str]] = catalogue.STATUSES
 ROLE: dict[str, tuple[str, str]] = {
     "court_clerk": ("法院立案/诉调对接", "Court clerk"),
     "judge": ("法官", "Judge"),
@@ -284,24 +279,13 @@ ROLE: dict[str, tuple[str, str]] = {
     "party": ("当事人", "Party"),
 }
 CHOICE_VALUE: dict[str, tuple[str, str]] = {
-    "ordinary": ("普通程序", "Ordinary procedure"),
-    "simple": ("简易程序", "Simple procedure"),
-    "consumer": ("消费者", "Consumer"),
-    "business": ("经营者", "Business"),
-    "both": ("双方", "Both"),
+    **catalogue.VALUE_LABELS,
     "none": ("未表态", "No answer"),
     "offline": ("线下", "Offline"),
-    "online": ("线上", "Online"),
     "pre_filing": ("委派（立案前）", "Pre-filing (委派)"),
     "post_filing": ("委托（立案后）", "Post-filing (委托)"),
     "valid": ("有效", "Valid"),
     "rejected": ("驳回", "Rejected"),
-    # how a notice was served (送达方式)
-    "in_person": ("直接送达", "In person"),
-    "post": ("邮寄送达", "By post"),
-    "sms": ("短信送达", "By SMS"),
-    "email": ("电子邮件送达", "By e-mail"),
-    "phone": ("电话通知", "By telephone"),
     "platform": ("在线平台送达", "Online platform"),
 }
 # The names of event data keys (contract/EVENTS.md) on the timeline.
@@ -328,82 +312,18 @@ DATA_KEY: dict[str, tuple[str, str]] = {
     "court": ("法院", "Court"),
     "deemed": ("依期限视为", "Deemed by lapse"),
 }
-# English for the engine's task titles, choices and fields (engine/actions.py), by id.
-TASK_EN: dict[str, str] = {
-    "record_consent": "Record whether the parties consent to mediation",
-    "refer": "Refer to a mediation organisation",
-    "sign_for_referral": "Sign for the referral materials",
-    "accept_referral": "Accept or decline the referral",
-    "notify_parties": "Notify the parties",
-    "mediate": "Mediate",
-    "agreement_follow_up": "Performance or judicial confirmation",
-    "decide_acceptance": "Accept the application for confirmation?",
-    "rule_on_confirmation": "Review and rule",
-    "register_case": "Register the case",
-    "court_review": "Review the agreement",
-    "resume_trial": "Resume the trial",
-    "decide_complaint": "Accept the complaint?",
-    "start_mediation": "Start mediation",
-    "support_decision": "After failed mediation",
-    "decide_support": "Support a lawsuit?",
-}
+TASK_EN: dict[str, str] = {t.id: t.title_en for t in catalogue.TASKS.values()}
 CHOICE_EN: dict[str, str] = {
-    "record_consent.consent": "Both parties consent",
-    "record_consent.refuse": "A party refuses",
-    "refer.refer": "Refer",
-    "sign_for_referral.sign": "Sign for the materials (the mediation period starts today)",
-    "sign_for_referral.decline": "Decline",
-    "accept_referral.accept": "Accept",
-    "accept_referral.decline": "Decline (give reasons)",
-    "notify_parties.notify": "Parties notified of time, place, rights and confirmation",
-    "mediate.start": "Start mediation",
-    "mediate.pause": "Appraisal: pause the period",
-    "mediate.resume": "Appraisal over: resume the period",
-    "mediate.extend": "Both parties agree to extend",
-    "mediate.agree": "Agreement reached",
-    "mediate.fail": "Mediation failed",
-    "mediate.withdraw": "Applicant withdraws",
-    "agreement_follow_up.performed": "Agreement performed",
-    "agreement_follow_up.apply": "Joint application for judicial confirmation",
-    "decide_acceptance.accept": "Accept",
-    "decide_acceptance.not_accept": "Do not accept",
-    "rule_on_confirmation.valid": "Agreement valid",
-    "rule_on_confirmation.rejected": "Reject the application",
-    "rule_on_confirmation.withdrawn": "Withdrawn (or deemed withdrawn)",
-    "register_case.register": "Register the case",
-    "register_case.not_pursued": "The party does not sue",
-    "court_review.mediation_document": "Issue a mediation document",
-    "court_review.suit_withdrawn": "Plaintiff withdraws",
-    "resume_trial.resume": "Resume the trial",
-    "decide_complaint.accept": "Accept",
-    "decide_complaint.reject": "Reject",
-    "start_mediation.start": "Start mediation",
-    "support_decision.support": "Support the consumer's lawsuit",
-    "support_decision.close": "Do not support the suit: close",
-    "support_decision.consumer_withdraws": "Consumer drops the claim",
-    "decide_support.support": "Support the lawsuit",
-    "decide_support.decline": "Decline",
+    f"{t.id}.{c.id}": c.label_en for t in catalogue.TASKS.values() for c in t.choices
 }
-FIELD_EN: dict[str, str] = {
-    "party": "Party who refuses",
-    "mediator_org": "Mediation organisation",
-    "procedure": "Procedure",
-    "reason": "Reason",
-    "session_at": "Time of the session",
-    "place": "Place",
-    "until": "Until",
-    "amount": "Agreed amount (yuan)",
-    "effective_on": "Effective on",
-    "voluntary": "Performed voluntarily",
-    "joint": "Both parties apply together",
-    "court": "Court (complaint cases)",
-}
+FIELD_EN: dict[str, str] = {f.name: f.label_en for _, f in catalogue.fields() if f.label_en}
 
 
 class Translator:
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, pack: RulePack | None = None) -> None:
         self.lang = lang if lang in LANGS else DEFAULT
         self.en = self.lang == "en"
+        self.pack = pack
 
     def __call__(self, key: str, **values: object) -> str:
         pair = TEXT.get(key)
@@ -417,7 +337,11 @@ class Translator:
         return key if pair is None else pair[1 if self.en else 0]
 
     def process(self, key: str | None) -> str:
-        return self.pick(PROCESS, key)
+        """The process's name with the periods of the pack in force (R16 30日, or a local
+        agreement's own number)."""
+        if key is None or key not in catalogue.BY_ID:
+            return self.pick(PROCESS, key)
+        return catalogue.display_name(key, self.pack or _pack(), self.en)
 
     def status(self, key: str | None) -> str:
         return self.pick(STATUS, key)
@@ -451,11 +375,16 @@ class Translator:
 
 
 @cache
-def _pack_names() -> dict[str, tuple[str, str]]:
-    """Outcome and activity codes of the rule pack with their 中文 and English names."""
+def _pack() -> RulePack:
     from standard_rules.pack import default_pack
 
-    pack = default_pack()
+    return default_pack()
+
+
+@cache
+def _pack_names() -> dict[str, tuple[str, str]]:
+    """Outcome and activity codes of the rule pack with their 中文 and English names."""
+    pack = _pack()
     names = {code: (a.zh, a.en) for code, a in pack.activities.items()}
     names.update({code: (o.zh, o.en) for code, o in pack.outcomes.items()})
     return names

@@ -112,10 +112,11 @@ def _cursor_text(cursor: Cursor | None) -> str:
 
 def translator(request: Request) -> Translator:
     asked = request.query_params.get("lang")
+    pack = services(request).engine.pack  # process names carry this installation's periods
     if asked in LANGS:
         request.state.lang_set = asked
-        return Translator(asked)
-    return Translator(request.cookies.get(LANG_COOKIE, "zh"))
+        return Translator(asked, pack)
+    return Translator(request.cookies.get(LANG_COOKIE, "zh"), pack)
 
 
 def other_lang_url(request: Request, t: Translator) -> str:
@@ -487,7 +488,7 @@ def _case_page(
         )
     ]
     for sub, ids in inner.items():
-        sub_name = diagram.load(sub).name
+        sub_name = t.process(sub)
         diagrams.append(
             (
                 t("case.diagram.sub") + sub_name,
@@ -1040,9 +1041,12 @@ def audit_dashboard(
     pack = svc.engine.pack
     rule_bars = by_rule(result)
     org_bars = by_org(result)
+    nodata = t("audit.nodata")
     charts = [
-        bar_chart(t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1]),
-        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0]),
+        bar_chart(
+            t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1], nodata
+        ),
+        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0], nodata),
     ]
     stats = None
     stats_charts: list[str] = []
@@ -1066,7 +1070,7 @@ def audit_dashboard(
                 if (v := r.values.get(key)) is not None
             ]
             name = metric.en if t.en else metric.zh
-            stats_charts.append(bar_chart(name, bars, metric.unit, PALETTE[(i + 2) % 6]))
+            stats_charts.append(bar_chart(name, bars, metric.unit, PALETTE[(i + 2) % 6], nodata))
     except Exception as exc:  # the statistics module is another engineer's work in progress
         stats = None
         stats_error = f"{t('audit.stats.missing')} ({type(exc).__name__})"

@@ -215,8 +215,9 @@ def task_forms(
         unit = periods[0][1].unit if periods else None
         due = date.fromisoformat(task.due) if task.due else None
         choices: list[FormChoice] = []
+        offered = {c["id"] for c in task.choices}  # the engine's one list, as the API has it
         for choice in spec.choices:
-            if not choice.available(ctx):
+            if choice.id not in offered or not choice.available(ctx):
                 continue
             this = error is not None and error[0] == task.task_id and chosen == choice.id
             fields = []

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from statemachine import State, StateMachine
 
+from engine.catalogue import statuses
 from engine.domain.errors import TransitionNotAllowed
 
-STATUS_ZH = {
-    "intake": "收案待处理",
-    "assigned": "已委派/委托，待签收",
-    "received": "已签收，待确认接受",
-    "mediating": "调解中",
-    "paused": "调解暂停（鉴定评估）",
-    "agreed": "已达成协议",
-    "confirming": "司法确认中",
-    "reporting": "调解终结，待书面报告",
-    "returned": "已退回法院",
-    "closed": "已结案",
-}
+# The statuses' labels are the catalogue's, shared with the pages (one table).
+STATUS_ZH = {status: zh for status, (zh, _en) in statuses.STATUSES.items()}
 
 
 class CaseLifecycle(StateMachine):

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from engine.actions import CLERK, JUDGE, MEDIATOR, Context, Effect, form_for, validate
+from engine.actions import CLERK, JUDGE, MEDIATOR, Effect, form_for, validate
 from engine.bpmn import runtime
 from engine.domain.errors import ConcurrentUpdate, InvalidTaskData, NotPermitted, TaskNotFound
 from engine.ports import StoredCase
-from engine.script_api import Draft, StepContext, due_date_of, shanghai_date, step_context
+from engine.script_api import Draft, StepContext, due_date_of, step_context
 from engine.use_cases.fire_timers import catch_up, reckon_again
-from engine.use_cases.stepping import SYSTEM, Actor, Step, Stepper, stamped
+from engine.use_cases.stepping import SYSTEM, Actor, Step, Stepper, stamped, task_context
 from engine.views import CaseView, case_view, task_record
 
 ROLE_NAMES = {CLERK: "法院立案/诉调对接人员", JUDGE: "法官", MEDIATOR: "调解员"}
@@ -76,7 +76,7 @@ def _act(
     """Apply the person's choice on the task and run the process on from it."""
     form = form_for(task.bpmn_id)
     authorize(form.roles, form.org, step.stored, actor)
-    ctx = _context(step, now, task.data)
+    ctx = task_context(step, now, task.data)
     ctx.status = steps.status(step)
     deadline = runtime.task_deadline(step.workflow, task.task_id, form.timers)
     ctx.due = due_date_of(deadline) if deadline is not None else None
@@ -111,14 +111,3 @@ def authorize(roles: frozenset[str], org: str, case: StoredCase, actor: Actor) -
     owner = case.court_org if org == "court" else case.mediator_org
     if owner is not None and actor.org != owner:
         raise NotPermitted(f"此任务由{owner}办理，您所在单位无权办理")
-
-
-def _context(step: Step, now: datetime, data: Mapping[str, Any]) -> Context:
-    seen = frozenset(e.activity for e in step.history) | {d.activity for d in step.drafts}
-    return Context(
-        today=shanghai_date(now),
-        process_id=step.stored.process_id,
-        status=step.status,
-        data=data,
-        seen=frozenset(seen),
-    )

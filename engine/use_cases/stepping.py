@@ -8,11 +8,12 @@ the unit of work as one write.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from engine.actions import Context
 from engine.bpmn import runtime
 from engine.bpmn.sandbox import script_engine
 from engine.bpmn.serializer import make_serializer
@@ -21,7 +22,7 @@ from engine.domain.errors import CaseNotFound, TransitionNotAllowed
 from engine.domain.events import CaseEvent, chain
 from engine.domain.lifecycle import apply as lifecycle_apply
 from engine.ports import CaseStore, Clock, OutboxMessage, StepWrite, StoredCase, Timer, UnitOfWork
-from engine.script_api import Draft, Reminder, StepContext, script_functions
+from engine.script_api import Draft, Reminder, StepContext, script_functions, shanghai_date
 from engine.use_cases.workflow_cache import WorkflowCache
 from engine.views import task_record
 from standard_rules.legal_calendar import LegalCalendar
@@ -140,7 +141,12 @@ class Stepper:
         facts = dict(stored.facts)
         facts.update(step.facts)
         facts["tasks"] = [
-            task_record(t, step.workflow, self.provisional)
+            task_record(
+                t,
+                step.workflow,
+                self.provisional,
+                replace(task_context(step, now, t.data), status=status),
+            )
             for t in runtime.ready_tasks(step.workflow)
         ]
         if step.reminders:
@@ -191,3 +197,15 @@ class Stepper:
 def stamped(context: StepContext, at: datetime, *, system: bool = True) -> list[Draft]:
     """The events a step's BPMN code emitted, each at its own instant or the step's."""
     return [Draft(d.activity, d.data, d.at or at, system=system) for d in context.drafts]
+
+
+def task_context(step: Step, now: datetime, data: Mapping[str, Any]) -> Context:
+    """What a task's choices may look at: the day, the case's status and what it has seen."""
+    seen = frozenset(e.activity for e in step.history) | {d.activity for d in step.drafts}
+    return Context(
+        today=shanghai_date(now),
+        process_id=step.stored.process_id,
+        status=step.status,
+        data=data,
+        seen=frozenset(seen),
+    )

@@ -1,5 +1,5 @@
 """The generated workflows/*.bpmn files: valid BPMN 2.0, drawable, free of literal periods, in step
-with engine/actions.py and with their source in tools/workflow_definitions.py."""
+with engine/actions.py and with their source, the catalogue in engine/catalogue."""
 
 from __future__ import annotations
 

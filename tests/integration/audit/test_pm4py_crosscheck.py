@@ -4,7 +4,7 @@ pm4py (AGPL-3.0) is a test and benchmark dependency only; the application never 
 import-linter contract says so). Its BPMN → Petri net conversion ignores subprocesses and boundary
 events, which workflows/*.bpmn use for the mediation subprocess and every timer, so converting
 those files gives a broken net (research/measurements.md). Instead each referral process is
-written here as a flat process tree that mirrors the BPMN paths of tools/workflow_definitions.py,
+written here as a flat process tree that mirrors the BPMN paths of engine/catalogue,
 with the timers' effects as ordinary branches (a lapsed consent is a consent_refused, a lapsed
 receipt or acceptance a referral_declined, an expired mediation period a mediation_timed_out,
 possibly before the parties were notified). The tree is converted to a Petri net by pm4py.
@@ -34,7 +34,7 @@ from standard_rules.pack import default_pack  # noqa: E402
 from standard_rules.xes import write_xes  # noqa: E402
 from storage.memory import MemoryCaseStore  # noqa: E402
 
-# -- the flat control flow of the referral processes (tools/workflow_definitions.py) ---------
+# -- the flat control flow of the referral processes (engine/catalogue) ---------
 # Re-referral loop (_referral_front): refer, maybe signed for, declined (or deemed declined) → refer
 REFERRAL = "*(->('referred', X(tau, 'referral_received')), 'referral_declined')"
 # The mediation subprocess with pauses and extensions; its timer may end it at any point.

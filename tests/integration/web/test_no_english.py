@@ -81,7 +81,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     engine = app.state.engine
     clock = DemoClock(SystemClock().now())
     engine.clock = clock
-    populate(engine, clock, cases=24, days=60, seed=11)
+    # a seed whose demo has a finding (the choices offered shape the demo's random path)
+    populate(engine, clock, cases=24, days=60, seed=13)
     engine.clock = SystemClock()
     yield TestClient(app)
     engine.store.engine.dispose()
