@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
+from engine import reckoning
 from engine.actions import CLERK, JUDGE, MEDIATOR, Context, Effect, form_for, validate
 from engine.bpmn import runtime
 from engine.bpmn.sandbox import script_engine
@@ -361,6 +362,8 @@ class Engine:
             moved += changes
             if not changes or dry_run:
                 continue  # the changed workflow is dropped: _load took it out of the cache
+            moves = [(c.timer, c.old, c.new) for c in changes]
+            reckoning.note_rearm(step.facts, step.stored.facts, self.calendar, now, moves)
             new = self._finish(step, SYSTEM, now)
             self.store.update(new[0], step.stored.version, new[1], new[2])
             self._remember(new[0], step.workflow, step.history)
@@ -513,7 +516,9 @@ class Engine:
         status = stored.status
         outcome = stored.outcome
         closed_at = stored.closed_at
-        drafts = sorted(step.drafts, key=lambda d: d.at or now)
+        drafts = reckoning.mark(
+            sorted(step.drafts, key=lambda d: d.at or now), self.pack, self.calendar
+        )
         for draft in drafts:
             status = lifecycle_apply(status, draft.activity)
             if draft.activity == "case_closed":
@@ -564,6 +569,8 @@ class Engine:
             last_hash=sealed[-1].hash if sealed else stored.last_hash,
             next_due=min((t.due_at for t in timers), default=None),
             process_ref=self.specs.ref_of(step.workflow.spec),
+            pack_version=reckoning.pack_id(self.pack),
+            calendar_version=self.calendar.version.id,
         )
         if status == "closed":
             timers = []
