@@ -48,7 +48,9 @@ def period_activities(pack: RulePack) -> frozenset[str]:
                 found.add(period.online_from)
             for adjustment in period.adjust:
                 found.update(ADJUSTING.get(adjustment, ()))
-    return frozenset(found)
+    # "*" (T02: any event restarts the 60 days of a stalled case) is a service check the engine
+    # arms no timer for, not an activity
+    return frozenset(found - {"*"})
 
 
 def pack_id(pack: RulePack) -> str:
