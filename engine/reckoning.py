@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from engine.script_api import Draft
+from engine.script_api import SHANGHAI, Draft
 from standard_rules.legal_calendar import LegalCalendar
 from standard_rules.pack import RulePack
 from standard_rules.versions import PackVersion, pack_version
@@ -79,10 +79,14 @@ def note_rearm(
 ) -> None:
     """Keep a re-arm by a holiday notice with the case (`facts["rearmed"]`, latest last)."""
     entry = {
-        "at": at.isoformat(),
+        "at": at.astimezone(SHANGHAI).isoformat(),
         "calendar": calendar.version.id,
         "timers": [
-            {"timer": timer, "old": old.isoformat(), "new": new.isoformat()}
+            {
+                "timer": timer,
+                "old": old.astimezone(SHANGHAI).isoformat(),
+                "new": new.astimezone(SHANGHAI).isoformat(),
+            }
             for timer, old, new in moved
         ],
     }
