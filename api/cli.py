@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
+from api import proposal_cli
 from api.rule_output import due_dict, rule_dict
 from api.settings import SettingsError
 from standard_rules.audit import audit
@@ -520,12 +521,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_whatif(args: argparse.Namespace) -> int:
     """The logs (or the live database's armed timers) under today's rules and a proposal."""
     from api.log_input import UnknownFormat
+    from api.proposal_cli import resolve
     from api.whatif_output import render, render_timers
     from api.whatif_run import proposal, run_logs
     from standard_rules.whatif import Scenario
 
+    resolve(args)  # --proposal NAME: a kept proposal, as its own flag would give it
     if not (args.pack or args.local or args.calendar):
-        raise UsageError("whatif needs a proposal: --pack FILE, --local FILE or --calendar FILE")
+        raise UsageError(
+            "whatif needs a proposal: --pack FILE, --local FILE, --calendar FILE or --proposal NAME"
+        )
     if bool(args.logs) == bool(args.db):
         raise UsageError("whatif takes LOG files or --db, not both and not neither")
     dirs = [Path(p) for p in args.calendar_dir or []]
@@ -583,6 +588,7 @@ def _add_whatif(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--pack", metavar="FILE", help="a revised pack: [[rule]] file or pack directory")
     p.add_argument("--local", action="append", metavar="FILE", help="a proposed local agreement")
     p.add_argument("--calendar", action="append", metavar="FILE", help="a proposed year schedule")
+    p.add_argument("--proposal", action="append", metavar="NAME", help="a kept proposal by name")
     p.add_argument("--db", action="store_true", help="the open cases' armed timers instead of logs")
     p.add_argument("--as-of", metavar="TIMESTAMP")
     p.add_argument("--format", default="text", choices=["text", "json", "markdown", "xlsx"])
@@ -621,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit)
 
     _add_whatif(sub)
+    proposal_cli.add_parser(sub)
 
     p = sub.add_parser("report", help="statistics of event logs, per organisation and period")
     p.add_argument("logs", nargs="+", metavar="LOG")

@@ -36,6 +36,9 @@ class StoredCase:
     last_hash: str = GENESIS
     next_due: datetime | None = None
     process_ref: str | None = None  # `process@version` of the BPMN the case runs on
+    # The rule pack and calendar its deadlines were last reckoned under (standard_rules/versions)
+    pack_version: str | None = None
+    calendar_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,9 @@ class CaseView:
     next_due: datetime | None
     opened_at: datetime
     closed_at: datetime | None
+    # The rule pack and calendar its deadlines were last reckoned under (None: before 0014).
+    pack_version: str | None = None
+    calendar_version: str | None = None
 
 
 def task_record(
@@ -118,4 +121,6 @@ def case_view(stored: StoredCase) -> CaseView:
         next_due=stored.next_due,
         opened_at=stored.opened_at,
         closed_at=stored.closed_at,
+        pack_version=stored.pack_version,
+        calendar_version=stored.calendar_version,
     )

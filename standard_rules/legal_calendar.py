@@ -26,6 +26,7 @@ from standard_rules.schedules import (
     official_schedules,
     provisional_schedule,
 )
+from standard_rules.versions import CalendarVersion, calendar_version
 
 
 class Unit(StrEnum):
@@ -111,6 +112,7 @@ class LegalCalendar:
             official_schedules() if schedules is None else schedules
         )
         self._provisional: dict[int, YearSchedule] = {}
+        self._version: CalendarVersion | None = None
         self._build(first_year, last_year)
 
     # -- building the tables ---------------------------------------------------------------
@@ -185,7 +187,15 @@ class LegalCalendar:
     def load(self, schedule: YearSchedule) -> None:
         """Load a year's official schedule: its due dates are then no longer provisional."""
         self._official[schedule.year] = schedule
+        self._version = None
         self._build(self.first_year, self.last_year)
+
+    @property
+    def version(self) -> CalendarVersion:
+        """What the event log and the case row name as the calendar that reckoned a date."""
+        if self._version is None:
+            self._version = calendar_version(self._official)
+        return self._version
 
     # -- questions about single days ---------------------------------------------------------
 

@@ -4,6 +4,7 @@ org:role, org:group, data.* → attributes of the same names. Written as a strea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -26,6 +27,8 @@ def _attribute(key: str, value: Any) -> str:
         return f"<int key={quoteattr(key)} value={quoteattr(str(value))}/>"
     if isinstance(value, float):
         return f"<float key={quoteattr(key)} value={quoteattr(repr(value))}/>"
+    if isinstance(value, Mapping | list):  # data.reckoned: JSON text, not a Python repr
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return f"<string key={quoteattr(key)} value={quoteattr(str(value))}/>"
 
 

@@ -116,6 +116,8 @@ def _case_values(case: StoredCase) -> dict[str, Any]:
         "facts": orjson.dumps(case.facts).decode(),
         "workflow": case.workflow,
         "process_ref": case.process_ref,
+        "pack_version": case.pack_version,
+        "calendar_version": case.calendar_version,
     }
 
 
@@ -157,6 +159,8 @@ def _case(row: Any) -> StoredCase:
         last_hash=row.last_hash,
         next_due=_dt(row.next_due_ts),
         process_ref=row.process_ref,
+        pack_version=row.pack_version,
+        calendar_version=row.calendar_version,
     )
 
 

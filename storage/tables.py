@@ -30,6 +30,9 @@ class CaseRow(SQLModel, table=True):
     workflow: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The process version the case runs on (`process@version`, engine/bpmn/specs.py).
     process_ref: str | None = Field(default=None, index=True, max_length=100)
+    # The rule pack and calendar the case's deadlines were last reckoned under (`2026.12@…`).
+    pack_version: str | None = Field(default=None, max_length=100)
+    calendar_version: str | None = Field(default=None, max_length=100)
 
 
 class EventRow(SQLModel, table=True):

@@ -111,6 +111,12 @@ class CaseRead(BaseModel):
     next_due: datetime | None
     opened_at: datetime
     closed_at: datetime | None
+    pack_version: str | None = Field(
+        default=None, description="期限据以计算的规则包版本（声明版本@内容哈希，含地方协议）"
+    )
+    calendar_version: str | None = Field(
+        default=None, description="期限据以计算的法定日历版本（已载入的国务院放假安排的哈希）"
+    )
 
 
 class CasePage(BaseModel):

@@ -61,6 +61,8 @@ def case_read(view: CaseView, account: Account) -> CaseRead:
         next_due=view.next_due,
         opened_at=view.opened_at,
         closed_at=view.closed_at,
+        pack_version=view.pack_version,
+        calendar_version=view.calendar_version,
     )
 
 

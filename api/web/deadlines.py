@@ -18,11 +18,13 @@ from api.audit_events import audit_events
 from api.web.i18n import Translator
 from engine import catalogue
 from engine.domain.events import CaseEvent
+from engine.reckoning import RECKONED
 from standard_rules.deadlines import case_conditions, reckon
 from standard_rules.eventlog import Event
 from standard_rules.legal_calendar import LegalCalendar, Unit
 from standard_rules.pack import Period, Rule, RulePack
 from standard_rules.timezone import SHANGHAI
+from standard_rules.versions import pack_version
 
 SUBPROCESSES = ("mediation", "judicial_confirmation")
 
@@ -169,6 +171,24 @@ def explain(
     return text
 
 
+def reckoned_under(recorded: str | None, current: str, t: Translator) -> str:
+    """Which rule pack a due date was reckoned under: the version the event log (or, for events
+    written before versions were recorded, the case row) names; when the pack has changed since,
+    the explanation above is today's pack's, and says so."""
+    if recorded is None or recorded == current:
+        return f"; rule pack {current}" if t.en else f"；规则包 {current}"
+    if t.en:
+        return f"; reckoned under rule pack {recorded} (shown under today's {current})"
+    return f"；计算时规则包 {recorded}（此处按现行规则包 {current} 重算）"
+
+
+def _recorded_pack(event: Event, case_pack: str | None) -> str | None:
+    stamp = event.data.get(RECKONED)
+    if isinstance(stamp, dict) and isinstance(stamp.get("pack"), str):
+        return str(stamp["pack"])
+    return case_pack
+
+
 def timeline_deadlines(
     events: Sequence[Event],
     pack: RulePack,
@@ -176,9 +196,13 @@ def timeline_deadlines(
     today: date,
     closed: bool,
     t: Translator,
+    case_pack: str | None = None,
 ) -> dict[int, list[Deadline]]:
-    """For each event (by index) the periods it started, with their state and explanation."""
+    """For each event (by index) the periods it started, with their state and explanation, which
+    names the rule pack version that reckoned it (`case_pack`: the case row's, for events that
+    carry none)."""
     names = pack.activities
+    current = pack_version(pack).id
     found: dict[int, list[Deadline]] = {}
     # R18: an online dispute's mediation periods count from the acceptance (as the audit does)
     online = any(
@@ -228,7 +252,8 @@ def timeline_deadlines(
                             r.pause_days,
                             r.extended_until is not None,
                             t,
-                        ),
+                        )
+                        + reckoned_under(_recorded_pack(event, case_pack), current, t),
                         unit=period.unit,
                     )
                 )

@@ -185,6 +185,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.optional": ("（选填）", " (optional)"),
     "case.due": ("法定期限", "Legal due date"),
     "case.why": ("计算方法", "How it was reckoned"),
+    "case.pack": ("规则包", "Rule pack"),
+    "case.calendar": ("日历", "Calendar"),
     "case.by": ("办理人", "By"),
     "case.system": ("系统", "System"),
     "case.yes": ("是", "Yes"),

@@ -72,6 +72,7 @@ from api.web.views import (
 )
 from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
+from engine.reckoning import RECKONED
 from standard_rules.case_number import try_parse
 from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
@@ -456,7 +457,7 @@ def _case_page(
     events = to_events(stored)
     today = today_shanghai()
     deadlines = timeline_deadlines(
-        events, engine.pack, engine.calendar, today, view.status == "closed", t
+        events, engine.pack, engine.calendar, today, view.status == "closed", t, view.pack_version
     )
     seen = frozenset(e.activity for e in stored)
     forms = task_forms(
@@ -517,7 +518,8 @@ def _case_page(
                 else people.get(raw.actor or "") or t.role(raw.role),
                 "role": t.role(raw.role),
                 "org": raw.org or "",
-                "data": mask(dict(raw.data), account.role),
+                # the versions that reckoned it are in the deadlines' explanations below
+                "data": mask({k: v for k, v in raw.data.items() if k != RECKONED}, account.role),
                 "deadlines": deadlines.get(index, []),
             }
         )

@@ -1,8 +1,9 @@
 """The auditor's what-if page: upload a proposed rule file, local agreement or year schedule, see
 what it would change on the cases the auditor may read, download it as Excel.
 
-Nothing is stored and nothing is loaded: the proposal lives only in the request (the Excel
-download posts the same text back); an administrator loads a new pack or schedule elsewhere.
+Nothing is loaded: an administrator loads a new pack or schedule elsewhere. An upload given a
+name is kept (api/proposals.py, with who and when) and listed here to be picked again; otherwise
+it lives only in the request (the Excel download posts the same text, or the name, back).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from api import proposals
 from api.audit_events import audit_events
 from api.http.deps import Services, Svc, visibility
+from api.proposals import ProposalError
 from api.web.pages import XLSX, Me, case_url, page, translator
 from api.web.session import CSRF_FIELD, check_csrf
 from standard_rules.errors import StandardRulesError
@@ -86,6 +89,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.earlier": ("提前", "Earlier"),
     "col.later": ("推迟", "Later"),
     "never": ("不再触发", "would not fire"),
+    "keep": ("保存为方案（选填，供以后再比较）", "Keep as a proposal (optional, to compare later)"),
+    "kept": ("已保存的方案", "Kept proposals"),
+    "kept.none": ("尚无保存的方案。", "No proposal kept yet."),
+    "kept.now": ("已保存为方案“{name}”。", "Kept as proposal “{name}”."),
+    "compared": ("比较的方案", "Proposal compared"),
+    "col.name": ("名称", "Name"),
+    "col.file": ("文件", "File"),
+    "col.by": ("保存人", "Kept by"),
+    "col.at": ("保存时间", "Kept at"),
+    "pick": ("选用此方案", "Pick this one"),
 }
 
 
@@ -96,14 +109,6 @@ class _Words:
     def __call__(self, key: str, **values: object) -> str:
         text = TEXT[key][1 if self.en else 0]
         return text.format(**values) if values else text
-
-
-class ProposalError(Exception):
-    """A bad upload: a stable code, the field it concerns and a message in Chinese."""
-
-    def __init__(self, code: str, field: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.field, self.message = code, field, message
 
 
 def _scenarios(svc: Services, kind: str, text: str, filename: str) -> tuple[Scenario, Scenario]:
@@ -152,9 +157,15 @@ def _timers(svc: Services, account: Account, base: Scenario, new: Scenario) -> A
     return run_timers(armed_cases(svc.reads.engine, org=org), base, new)
 
 
-async def _form(request: Request) -> tuple[str, str, str]:
+async def _form(request: Request, svc: Services) -> tuple[str, str, str, str, str]:
+    """kind, text, filename, the name to keep an upload under, the kept proposal picked."""
     form = await request.form()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    picked, keep_as = str(form.get("proposal", "")).strip(), str(form.get("keep", "")).strip()
+    if picked:
+        proposal, path = proposals.find(svc.settings.state_dir, picked)
+        text = path.read_text(encoding="utf-8")
+        return proposal.kind, text, proposal.filename, "", proposal.name
     kind = str(form.get("kind", ""))
     upload = form.get("file")
     if isinstance(upload, UploadFile):
@@ -166,7 +177,13 @@ async def _form(request: Request) -> tuple[str, str, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProposalError("whatif.file_not_utf8", "file", "文件须为 UTF-8 编码的 TOML") from None
-    return kind, text, filename
+    if keep_as:
+        proposals.check_name(keep_as)
+    return kind, text, filename, keep_as, ""
+
+
+def _kept(svc: Services) -> list[proposals.Proposal]:
+    return proposals.kept(svc.settings.state_dir)
 
 
 def _forbidden(request: Request, account: Account) -> Response | None:
@@ -177,7 +194,7 @@ def _forbidden(request: Request, account: Account) -> Response | None:
 
 
 @router.get("/audit/whatif")
-def whatif_form(request: Request, account: Me) -> Response:
+def whatif_form(request: Request, svc: Svc, account: Me) -> Response:
     denied = _forbidden(request, account)
     if denied is not None:
         return denied
@@ -192,6 +209,7 @@ def whatif_form(request: Request, account: Me) -> Response:
         kind="local",
         errors={},
         result=None,
+        kept=_kept(svc),
     )
 
 
@@ -202,9 +220,14 @@ async def whatif_run(request: Request, svc: Svc, account: Me) -> Response:
         return denied
     t = translator(request)
     kind = "local"
+    notice = ""
     try:
-        kind, text, filename = await _form(request)
+        kind, text, filename, keep_as, picked = await _form(request, svc)
         base, new = _scenarios(svc, kind, text, filename)
+        if keep_as:  # only a proposal that parses is kept
+            now = datetime.now(UTC).astimezone(SHANGHAI)
+            proposals.keep(svc.settings.state_dir, keep_as, kind, text, filename, account.id, now)
+            picked, notice = keep_as, _Words(t.en)("kept.now", name=keep_as)
     except ProposalError as exc:
         return page(
             request,
@@ -217,6 +240,7 @@ async def whatif_run(request: Request, svc: Svc, account: Me) -> Response:
             kind=kind,
             errors={exc.field: f"{exc.message}（{exc.code}）"},
             result=None,
+            kept=_kept(svc),
         )
     result = _compare(svc, account, base, new)
     timers = _timers(svc, account, base, new)
@@ -240,6 +264,9 @@ async def whatif_run(request: Request, svc: Svc, account: Me) -> Response:
         content=text,
         filename=filename,
         case_url=case_url,
+        kept=_kept(svc),
+        picked=picked,
+        notice=notice,
     )
 
 
@@ -253,7 +280,7 @@ async def whatif_xlsx(request: Request, svc: Svc, account: Me) -> Response:
     t = translator(request)
     kind = "local"
     try:
-        kind, text, filename = await _form(request)
+        kind, text, filename, _keep, _picked = await _form(request, svc)
         base, new = _scenarios(svc, kind, text, filename)
     except ProposalError as exc:
         return page(

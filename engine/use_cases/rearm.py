@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine import reckoning
 from engine.bpmn import runtime
 from engine.domain.errors import TransitionNotAllowed
 from engine.moving_deadlines import rearm
@@ -45,5 +46,7 @@ def rearm_from(steps: Stepper, since: datetime, *, dry_run: bool = False) -> lis
         moved += changes
         if not changes or dry_run:
             continue  # the changed workflow is dropped: load took it out of the cache
+        moves = [(c.timer, c.old, c.new) for c in changes]
+        reckoning.note_rearm(step.facts, step.stored.facts, steps.calendar, now, moves)
         steps.commit(step, SYSTEM, now)
     return moved

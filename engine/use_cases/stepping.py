@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from engine import reckoning
 from engine.actions import Context
 from engine.bpmn import runtime
 from engine.bpmn.sandbox import script_engine
@@ -122,7 +123,9 @@ class Stepper:
         status = stored.status
         outcome = stored.outcome
         closed_at = stored.closed_at
-        drafts = sorted(step.drafts, key=lambda d: d.at or now)
+        drafts = reckoning.mark(
+            sorted(step.drafts, key=lambda d: d.at or now), self.pack, self.calendar
+        )
         for draft in drafts:
             status = lifecycle_apply(status, draft.activity)
             if draft.activity == "case_closed":
@@ -170,6 +173,8 @@ class Stepper:
             last_hash=sealed[-1].hash if sealed else stored.last_hash,
             next_due=min((t.due_at for t in timers), default=None),
             process_ref=self.specs.ref_of(step.workflow.spec),
+            pack_version=reckoning.pack_id(self.pack),
+            calendar_version=self.calendar.version.id,
         )
         if status == "closed":
             timers = []

@@ -144,3 +144,51 @@ def test_an_organisations_auditor_sees_only_its_cases(
     shown = set(page.locator("main a[href^='/ui/cases/']").all_inner_texts())
     assert shown <= {e.case for e in visible}
     assert shown == {d.case for d in expected.due_changes} != set()
+
+
+def test_a_kept_proposal_is_listed_with_who_and_when_and_can_be_picked_again(
+    site: Site, new_page: Any, tmp_path: Path
+) -> None:
+    """Issue 17: "upload or pick a proposed pack/calendar/agreement"; nothing changes."""
+    engine = site.app.state.engine
+    stamp_before, timers_before = engine.pack.stamp, _all_timers(site)
+    agreement = tmp_path / "agreement.toml"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+    page = new_page(accept_downloads=True)
+    sign_in(page, site, "auditor", "auditor-demo")
+    page.goto(site.url("/ui/audit/whatif"))
+    page.get_by_label("本地协议（覆盖期限参数）").check()
+    page.get_by_label("文件（TOML）").set_input_files(str(agreement))
+    page.get_by_label("保存为方案").fill("委派40日-草案")
+    page.get_by_role("button", name="比较").click()
+    page.wait_for_load_state()
+    assert "已保存为方案“委派40日-草案”" in page.locator(".notice").inner_text()
+    uploaded = page.locator("#h-moves").inner_text()
+    row = page.locator("table.proposals tbody tr", has_text="委派40日-草案")
+    assert "auditor" in row.inner_text() and "本地协议" in row.inner_text()
+
+    # Another day, another visit: pick it from the list instead of uploading it again.
+    page.goto(site.url("/ui/audit/whatif"))
+    page.get_by_role("button", name="选用此方案：委派40日-草案").click()
+    page.wait_for_load_state()
+    assert page.locator("#picked").inner_text() == "委派40日-草案"
+    assert page.locator("#h-moves").inner_text() == uploaded
+    assert "cal(30) 改为 cal(40)（本地协议：委派调解延长至40日）" in page.content()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载比较结果（Excel）").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    rows = list(openpyxl.load_workbook(saved, read_only=True)["期限变动 Due dates"].iter_rows())
+    assert f"({len(rows) - 1})" in uploaded
+
+    # A second proposal under the same name is refused with its field and code; nothing kept.
+    page.goto(site.url("/ui/audit/whatif"))
+    page.get_by_label("文件（TOML）").set_input_files(str(agreement))
+    page.get_by_label("保存为方案").fill("委派40日-草案")
+    page.get_by_role("button", name="比较").click()
+    page.wait_for_load_state()
+    assert "（proposal.exists）" in page.locator("#field-name .field-error").inner_text()
+    assert page.locator("table.proposals tbody tr", has_text="委派40日-草案").count() == 1
+    # Keeping and picking loaded nothing.
+    assert engine.pack.stamp == stamp_before
+    assert _all_timers(site) == timers_before

@@ -107,6 +107,16 @@ def test_loading_the_schedule_moves_the_provisional_deadline(
     d.calendar = official
     assert d.due("mediate") == "2027-02-12"
     assert not d.task("mediate").due_provisional
+    # No contract event records a re-arm: the case row names the new calendar and its facts keep
+    # the re-arm; the event that started the period still names the calendar that first set it.
+    before = default_calendar().version.id
+    assert d.view.calendar_version == official.version.id != before
+    [rearm] = d.view.facts["rearmed"]
+    assert rearm["calendar"] == official.version.id
+    assert [(m["timer"], m["new"]) for m in rearm["timers"]] == [
+        ("mediation_deadline", end_of("2027-02-12").isoformat())
+    ]
+    assert d.events()[-4].data["reckoned"]["calendar"] == before
     assert end_of("2027-02-12") in d.timer_dues()
     # The provisional date passes: nothing lapses, and the agreement is recorded on 10 Feb.
     assert d.fire(last_instant(provisional.isoformat()) + timedelta(days=1)) == 0

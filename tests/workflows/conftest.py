@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,11 +21,13 @@ from engine.bpmn.specs import SpecLibrary
 from engine.domain.errors import DomainError
 from engine.domain.events import CaseEvent
 from engine.ports import CaseStore
+from engine.reckoning import RECKONED, period_activities
 from engine.services import Actor, CaseView, Engine, TaskView
 from standard_rules.audit import Finding, audit
 from standard_rules.eventlog import Event, event_from_record
 from standard_rules.legal_calendar import LegalCalendar, default_calendar
 from standard_rules.pack import RulePack, default_pack
+from standard_rules.versions import pack_version
 from storage.memory import MemoryCaseStore
 
 SH = timezone(timedelta(hours=8))
@@ -182,9 +185,23 @@ class Driver:
         return [e.activity for e in self.events()]
 
     def event(self, activity: str, occurrence: int = -1) -> CaseEvent:
+        """The event, its `reckoned` stamp checked here once and left out, so a path states
+        only the data the path is about."""
         found = [e for e in self.events() if e.activity == activity]
         assert found, f"no {activity} in {self.activities()}"
-        return found[occurrence]
+        return self.unstamped(found[occurrence])
+
+    def unstamped(self, event: CaseEvent) -> CaseEvent:
+        """`event` without `data.reckoned`, after checking it is there exactly when the event
+        starts or moves a period, naming this engine's pack and calendar."""
+        data = dict(event.data)
+        stamp = data.pop(RECKONED, None)
+        if event.activity in period_activities(self.pack):
+            expected = {"pack": pack_version(self.pack).id, "calendar": self.calendar.version.id}
+            assert stamp == expected, f"{event.activity}: reckoned {stamp!r}, not {expected}"
+        else:
+            assert stamp is None, f"{event.activity} starts no period but is stamped {stamp!r}"
+        return replace(event, data=data)
 
     def timer_dues(self) -> list[datetime]:
         return sorted(t.due_at for t in self.store.timers(self.case_id))
