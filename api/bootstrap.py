@@ -9,6 +9,7 @@ from engine.ports import Clock
 from engine.services import Engine
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import load_pack
+from storage.findings import FindingAuditor
 from storage.integrity import Anchors
 from storage.process_archive import SqlProcessArchive
 from storage.sql import SqlCaseStore
@@ -18,8 +19,10 @@ def build_engine(settings: Settings | None = None, clock: Clock | None = None) -
     settings = settings or Settings.from_env()
     # Every write is signed with a key derived from the service's secret (suitiao verify).
     anchors = Anchors(load_secret(settings.secret_key, settings.state_dir))
-    store = SqlCaseStore.from_url(settings.database_url, anchors)
     pack = load_pack(overrides=list(settings.local_rules))
+    calendar = default_calendar(settings.calendar_dirs)
+    # The findings read model audits each step's case with the pack and calendar the engine uses.
+    store = SqlCaseStore.from_url(settings.database_url, anchors, FindingAuditor(pack, calendar))
     # Each deployed version of the process files is kept: open cases run on theirs.
     specs = SpecLibrary(archive=SqlProcessArchive(store.engine))
-    return Engine(store, pack, default_calendar(settings.calendar_dirs), specs=specs, clock=clock)
+    return Engine(store, pack, calendar, specs=specs, clock=clock)

@@ -264,6 +264,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for case_id in store.reindex_tasks(repair=False):
         problems += 1
         sys.stdout.write(f"{case_id}: waiting-task read model differs from the case\n")
+    # So must the findings (re-audited from each case's events) and the statistics counters.
+    for case_id in store.reindex_findings(repair=False):
+        problems += 1
+        sys.stdout.write(f"{case_id}: findings read model differs from the case's audit\n")
+    for key in store.reindex_counters(repair=False):
+        problems += 1
+        sys.stdout.write(f"{key}: statistics counter differs from the cases\n")
     sys.stdout.write(f"checked {report.checked} case(s): {problems} problem(s)\n")
     return EXIT_FINDINGS if problems else EXIT_OK
 
@@ -439,15 +446,34 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from api.settings import Settings
+    from standard_rules.legal_calendar import default_calendar
+    from standard_rules.pack import load_pack
+    from storage.findings import FindingAuditor
     from storage.sql import SqlCaseStore
 
-    store = SqlCaseStore.from_url(Settings.from_env().database_url)
-    differing = store.reindex_tasks(repair=not args.check)
+    settings = Settings.from_env()
+    # The findings are audited with the pack and calendar the engine runs with.
+    auditor = FindingAuditor(
+        load_pack(overrides=list(settings.local_rules)), default_calendar(settings.calendar_dirs)
+    )
+    store = SqlCaseStore.from_url(settings.database_url, auditor=auditor)
+    repair = not args.check
     verb = "不一致" if args.check else "已重建"
-    sys.stdout.write(f"待办读模型：{len(differing)} 件案件{verb}\n")
-    for case_id in differing[:200]:
-        sys.stdout.write(f"  {case_id}\n")
-    return EXIT_FINDINGS if args.check and differing else EXIT_OK
+    differences = 0
+    for name, differing in (
+        ("待办读模型", store.reindex_tasks(repair=repair)),
+        ("审计发现读模型", store.reindex_findings(repair=repair)),
+    ):
+        differences += len(differing)
+        sys.stdout.write(f"{name}：{len(differing)} 件案件{verb}\n")
+        for case_id in differing[:200]:
+            sys.stdout.write(f"  {case_id}\n")
+    keys = store.reindex_counters(repair=repair)
+    differences += len(keys)
+    sys.stdout.write(f"统计计数：{len(keys)} 项{verb}\n")
+    for key in keys[:200]:
+        sys.stdout.write(f"  {key}\n")
+    return EXIT_FINDINGS if args.check and differences else EXIT_OK
 
 
 def cmd_processes(_args: argparse.Namespace) -> int:
@@ -698,7 +724,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--yes", action="store_true", help="load without asking (after a --dry-run)")
     q.set_defaults(func=cmd_calendar_load)
 
-    p = sub.add_parser("reindex", help="rebuild the waiting-task read model from the cases")
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the read models (tasks, findings, statistics counters) from the cases",
+    )
     p.add_argument("--check", action="store_true", help="only report differences (exit 1)")
     p.set_defaults(func=cmd_reindex)
 
