@@ -110,23 +110,22 @@ class FindingReads:
         return FindingPage([row_finding(r) for r in rows], counted, cursor)
 
     def summary(self, scope: Visibility, chosen: FindingFilter) -> FindingSummary:
-        """Counts by rule, organisation and kind: grouped counts over the filtered rows."""
+        """Counts by rule, organisation and kind: one grouped scan of the filtered rows, over
+        the covering index of the visible day (the messages are not read)."""
         f = finding_rows_t.c
-        where = chosen.where(scope)
-        tables: list[dict[str, int]] = []
+        stmt = (
+            select(f.rule, f.org, f.kind, func.count())
+            .where(*chosen.where(scope))
+            .group_by(f.rule, f.org, f.kind)
+        )
+        by_rule: dict[str, int] = {}
+        by_org: dict[str, int] = {}
+        by_kind: dict[str, int] = {}
         with self.engine.connect() as conn:
-            for column in (f.rule, f.org, f.kind):
-                stmt = select(column, func.count()).where(*where).group_by(column)
-                tables.append({str(k): int(n) for k, n in conn.execute(stmt).all()})
-        by_rule, by_org, by_kind = tables
+            for rule, org, kind, n in conn.execute(stmt).all():
+                for table, key in ((by_rule, rule), (by_org, org), (by_kind, kind)):
+                    table[key] = table.get(key, 0) + int(n)
         return FindingSummary(sum(by_rule.values()), by_rule, by_org, by_kind)
-
-    def orgs(self, scope: Visibility) -> list[str]:
-        """The organisations findings are filed under (the filter's choices)."""
-        f = finding_rows_t.c
-        with self.engine.connect() as conn:
-            found = conn.execute(select(f.org).where(scope.where(finding_rows_t)).distinct())
-            return sorted(o for o in found.scalars() if o)
 
     # -- statistics counters -----------------------------------------------------------------
 
@@ -159,6 +158,15 @@ class FindingReads:
         for name in ("by_status", "by_process", "by_outcome"):
             figures[name] = dict(sorted(figures[name].items()))
         return figures
+
+    def case_orgs(self, scope: Visibility) -> list[str]:
+        """The courts and committees of the visible cases, from the per-day counters."""
+        o = stat_opened_t.c
+        where = scope.where(stat_opened_t)
+        with self.engine.connect() as conn:
+            found = set(conn.execute(select(o.court_org).where(where).distinct()).scalars())
+            found |= set(conn.execute(select(o.mediator_org).where(where).distinct()).scalars())
+        return sorted(x for x in found if x)
 
     def opened_by_org(
         self, scope: Visibility, days: tuple[int, int] | None = None

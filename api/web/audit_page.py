@@ -161,10 +161,16 @@ def audit_dashboard(
         region_chart=region_chart,
         case_url=case_url,
         chosen=chosen,
-        orgs=sorted(set(reads.orgs(scope)) | ({chosen.org} if chosen.org else set())),
+        orgs=sorted(set(_choices(reads, scope, summary.by_org)) | ({chosen.org} - {""})),
         plain=lambda text: plain_zh(str(text), t),
         kind_name=lambda kind: kind_zh(str(kind), t),
     )
+
+
+def _choices(reads: FindingReads, scope: Visibility, shown: dict[str, int]) -> list[str]:
+    """The organisation filter's choices: those findings are filed under and those of the
+    visible cases (from the counters)."""
+    return sorted({o for o in shown if o} | set(reads.case_orgs(scope)))
 
 
 def all_findings(

@@ -51,6 +51,9 @@ def demo(store: SqlCaseStore, cases: int = 40) -> Engine:
     clock = DemoClock(SystemClock().now())
     engine.clock = clock
     populate(engine, clock, cases=cases, days=120, seed=7)
+    # One case nobody acts on for 90 days: overdue and stalled, whatever the demo drew.
+    clock.instant = SystemClock().now() - timedelta(days=90)
+    engine.open_case(process_id=PRE, case_id="(2026)浙1082民诉前调9999号", actor=CLERK, facts={})
     engine.clock = SystemClock()
     return engine
 
@@ -185,7 +188,7 @@ def test_counters_follow_every_step_and_reindex_repairs_them(store: SqlCaseStore
         ]
         assert stored_counts(conn) == recount(rows)
     counters = FindingReads(store.engine).counters(ALL)
-    assert counters["cases"] == store.count() == 24
+    assert counters["cases"] == store.count() == 24 + 1
     assert counters["events"] == sum(len(engine.events(c.id)) for c in store.query(_all()))
     assert store.reindex_counters(repair=False) == []
     with store.engine.begin() as conn:

@@ -49,7 +49,13 @@ def _create() -> None:
         ("ix_finding_rows_cpa", ["mediator_org", "case_id", "n"]),
         ("ix_finding_rows_org", ["org", "case_id", "n"]),
         ("ix_finding_rows_rule", ["rule", "visible_from"]),
-        ("ix_finding_rows_visible", ["visible_from"]),
+        (
+            "ix_finding_rows_visible",
+            [
+                *("visible_from", "rule", "org", "kind", "status", "day_sort"),
+                *("court_org", "mediator_org"),
+            ],
+        ),
     ):
         op.create_index(name, "finding_rows", columns, unique=False)
     op.create_table(

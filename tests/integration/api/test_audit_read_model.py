@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clock = DemoClock(SystemClock().now())
     engine.clock = clock
     populate(engine, clock, cases=40, days=120, seed=7)
+    world = World(app)
+    clock.instant = SystemClock().now() - timedelta(days=90)
+    world.open()  # and nobody acts on it again: overdue and stalled, whatever the demo drew
     engine.clock = SystemClock()
-    yield World(app)
+    yield world
     engine.store.engine.dispose()
 
 
