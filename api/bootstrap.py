@@ -29,6 +29,7 @@ from standard_rules.pack import RulePack, load_pack
 from storage.accounts import AccountStore
 from storage.attachments import CaseFiles
 from storage.documents import DocumentStore
+from storage.findings import FindingAuditor
 from storage.idempotency import IdempotencyStore
 from storage.integrity import Anchors
 from storage.outbox import Outbox
@@ -89,7 +90,10 @@ def build_database(settings: Settings, *, signed: bool = True) -> Database:
     service's secret (suitiao verify); `signed=False` for commands that write no step
     (reindex, what-if) and so need no key."""
     anchors = Anchors(load_secret(settings.secret_key, settings.state_dir)) if signed else None
-    cases = SqlCaseStore.from_url(settings.database_url, anchors)
+    auditor = FindingAuditor(
+        load_pack(overrides=list(settings.local_rules)), default_calendar(settings.calendar_dirs)
+    )
+    cases = SqlCaseStore.from_url(settings.database_url, anchors, auditor)
     return Database(cases, cases.engine, anchors)
 
 
@@ -109,8 +113,9 @@ def build_engine(
     load` reckons the open timers under a schedule not installed yet)."""
     settings = settings or Settings.from_env()
     store = cases or build_cases(settings)
-    pack = load_pack(overrides=list(settings.local_rules))
-    calendar = calendar or default_calendar(settings.calendar_dirs)
+    # The findings read model audits each step with the pack and calendar the engine runs.
+    pack = store.auditor.pack
+    calendar = calendar or store.auditor.calendar
     # Each deployed version of the process files is kept: open cases run on theirs.
     specs = SpecLibrary(archive=SqlProcessArchive(store.engine))
     # A lapse's escalation is queued in the outbox with the step that records the lapse.

@@ -270,6 +270,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for case_id in database.cases.reindex_tasks(repair=False):
         problems += 1
         sys.stdout.write(f"{case_id}: waiting-task read model differs from the case\n")
+    # So must the findings (re-audited from each case's events) and the statistics counters.
+    for case_id in database.cases.reindex_findings(repair=False):
+        problems += 1
+        sys.stdout.write(f"{case_id}: findings read model differs from the case's audit\n")
+    for key in database.cases.reindex_counters(repair=False):
+        problems += 1
+        sys.stdout.write(f"{key}: statistics counter differs from the cases\n")
     sys.stdout.write(f"checked {report.checked} case(s): {problems} problem(s)\n")
     return EXIT_FINDINGS if problems else EXIT_OK
 
@@ -443,12 +450,23 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from api.settings import Settings
 
     store = build_database(Settings.from_env(), signed=False).cases
-    differing = store.reindex_tasks(repair=not args.check)
+    repair = not args.check
     verb = "不一致" if args.check else "已重建"
-    sys.stdout.write(f"待办读模型：{len(differing)} 件案件{verb}\n")
-    for case_id in differing[:200]:
-        sys.stdout.write(f"  {case_id}\n")
-    return EXIT_FINDINGS if args.check and differing else EXIT_OK
+    differences = 0
+    for name, differing in (
+        ("待办读模型", store.reindex_tasks(repair=repair)),
+        ("审计发现读模型", store.reindex_findings(repair=repair)),
+    ):
+        differences += len(differing)
+        sys.stdout.write(f"{name}：{len(differing)} 件案件{verb}\n")
+        for case_id in differing[:200]:
+            sys.stdout.write(f"  {case_id}\n")
+    keys = store.reindex_counters(repair=repair)
+    differences += len(keys)
+    sys.stdout.write(f"统计计数：{len(keys)} 项{verb}\n")
+    for key in keys[:200]:
+        sys.stdout.write(f"  {key}\n")
+    return EXIT_FINDINGS if args.check and differences else EXIT_OK
 
 
 def cmd_processes(_args: argparse.Namespace) -> int:
@@ -706,7 +724,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--yes", action="store_true", help="load without asking (after a --dry-run)")
     q.set_defaults(func=cmd_calendar_load)
 
-    p = sub.add_parser("reindex", help="rebuild the waiting-task read model from the cases")
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the read models (tasks, findings, statistics counters) from the cases",
+    )
     p.add_argument("--check", action="store_true", help="only report differences (exit 1)")
     p.set_defaults(func=cmd_reindex)
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -149,6 +150,43 @@ def run(cases: int, requests: int) -> dict[str, float]:
         "inbox_p99": p99(inbox),
         "baseline_p50": statistics.median(old),
         "rss_mb": rss,
+    }
+
+
+def measure_audit(
+    client: TestClient, requests: int = 20, year: int | None = None
+) -> dict[str, float]:
+    """The province auditor's read side, from the findings read model and the counters:
+    the first page of GET /audit (50 findings), GET /stats for a year (with 同比) and the
+    dashboard page /ui/audit; p50 and p99 in ms. Signs in as the demo auditor (token and page
+    session) on the client given; bench/bench_audit_scale.py runs it with a baseline."""
+    year = year or datetime.now(UTC).year
+    token = client.post(
+        "/auth/token", data={"username": "auditor", "password": "auditor-demo"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    login = client.get("/ui/login").text
+    csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(
+        "/ui/login",
+        data={"username": "auditor", "password": "auditor-demo", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    period = {"from": f"{year}-01-01", "to": f"{year}-12-31"}
+
+    def ok(response: Any) -> None:
+        assert response.status_code == 200, response.text[:300]
+
+    audit = timed(lambda: ok(client.get("/audit", params={"limit": 50}, headers=headers)), requests)
+    stats = timed(lambda: ok(client.get("/stats", params=period, headers=headers)), requests)
+    dashboard = timed(lambda: ok(client.get("/ui/audit")), requests)
+    return {
+        "audit_p50": statistics.median(audit),
+        "audit_p99": p99(audit),
+        "stats_p50": statistics.median(stats),
+        "stats_p99": p99(stats),
+        "dashboard_p50": statistics.median(dashboard),
+        "dashboard_p99": p99(dashboard),
     }
 
 

@@ -14,7 +14,7 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Engine, false, func, select, true, tuple_
@@ -24,6 +24,9 @@ from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
 from storage.sql import _case, _event, cases_t, events_t
 from storage.task_rows import task_rows_t
+
+if TYPE_CHECKING:
+    from storage.finding_reads import FindingReads
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,25 @@ class FeedItem:
 class ScopedReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @property
+    def findings(self) -> FindingReads:
+        """The findings read model and the statistics counters (storage/finding_reads.py)."""
+        from storage.finding_reads import FindingReads
+
+        return FindingReads(self.engine)
+
+    def due_within(self, scope: Visibility, now: datetime, *, days: int) -> int:
+        """Open cases whose next due date comes within `days` (or has passed): a range over
+        the indexed due column."""
+        stmt = (
+            select(func.count())
+            .select_from(cases_t)
+            .where(scope.where(), cases_t.c.status != "closed", cases_t.c.next_due_ts.is_not(None))
+            .where(cases_t.c.next_due_ts < now.timestamp() + days * 86400)
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar() or 0)
 
     def orgs(self, case_id: str) -> tuple[str | None, str | None] | None:
         """(court_org, mediator_org) of a case, or None: the cheap check before a step."""

@@ -33,9 +33,18 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from storage.findings import (
+    FindingAuditor,
+    default_auditor,
+    finding_rows,
+    stored_rows,
+    write_findings,
+)
 from storage.idempotency import write_pending
 from storage.integrity import Anchors, register
 from storage.outbox import queue
+from storage.stat_counts import COLUMNS as STAT_COLUMNS
+from storage.stat_counts import move_counters, reindex_counters
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
 from storage.task_rows import task_rows, task_rows_t
 
@@ -56,6 +65,10 @@ _DELETE_TIMERS = delete(timers_t).where(timers_t.c.case_id == bindparam("b_id"))
 _INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t), insert(timers_t)
 _DELETE_TASKS = delete(task_rows_t).where(task_rows_t.c.case_id == bindparam("b_id"))
 _INSERT_TASKS = insert(task_rows_t)
+# The counter columns of the case as it was, read in the step before it moves them.
+_STAT_BEFORE = select(*(cases_t.c[c] for c in STAT_COLUMNS)).where(
+    cases_t.c.id == bindparam("b_id"), cases_t.c.version == bindparam("b_expected")
+)
 
 
 def _ts(value: datetime) -> float:
@@ -180,20 +193,33 @@ def _event(row: Any) -> CaseEvent:
 
 
 class SqlCaseStore:
-    def __init__(self, engine: Engine, anchors: Anchors | None = None) -> None:
-        """`anchors`: sign every write for `suitiao verify` (storage/integrity.py)."""
+    def __init__(
+        self,
+        engine: Engine,
+        anchors: Anchors | None = None,
+        auditor: FindingAuditor | None = None,
+    ) -> None:
+        """`anchors`: sign every write for `suitiao verify` (storage/integrity.py).
+        `auditor`: the pack and calendar the findings read model audits with (the engine's;
+        the packaged ones by default)."""
         self.engine = engine
         self.anchors = anchors
+        self.auditor = auditor or default_auditor()
         if anchors is not None:
             register(engine, anchors)
 
     @classmethod
-    def from_url(cls, url: str = DEFAULT_URL, anchors: Anchors | None = None) -> SqlCaseStore:
+    def from_url(
+        cls,
+        url: str = DEFAULT_URL,
+        anchors: Anchors | None = None,
+        auditor: FindingAuditor | None = None,
+    ) -> SqlCaseStore:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
         create_schema(engine)
-        return cls(engine, anchors)
+        return cls(engine, anchors, auditor)
 
     def _anchor(self, conn: Any, case: StoredCase, timers: Sequence[Timer], new: bool) -> None:
         if self.anchors is None:
@@ -229,14 +255,17 @@ class SqlCaseStore:
         case, new = step.case, step.expected_version is None
         try:
             with self.engine.begin() as conn:
+                before: dict[str, object] | None = None
                 if new:
                     conn.execute(_INSERT_CASE, [_case_values(case)])
                 else:
                     values = _case_values(case)
                     values.pop("id")
                     values.update(b_id=case.id, b_expected=step.expected_version)
-                    if conn.execute(_UPDATE, values).rowcount != 1:
+                    found = conn.execute(_STAT_BEFORE, values).first()
+                    if found is None or conn.execute(_UPDATE, values).rowcount != 1:
                         raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
+                    before = dict(found._mapping)
                 if step.events:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in step.events])
                 if not new:
@@ -248,9 +277,19 @@ class SqlCaseStore:
                 rows = task_rows(case)
                 if rows:
                     conn.execute(_INSERT_TASKS, rows)
+                # The findings are the case's audit: all of its events, the new ones included.
+                if new:
+                    everything: list[CaseEvent] | None = list(step.events)
+                elif step.events:
+                    everything = [_event(r) for r in conn.execute(_EVENTS, {"b_id": case.id}).all()]
+                else:
+                    everything = None
+                write_findings(conn, self.auditor, case, everything)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
+                # Last: on PostgreSQL the counter rows stay locked until the commit.
+                move_counters(conn, before, _case_values(case))
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc
@@ -332,6 +371,48 @@ class SqlCaseStore:
                         if expected:
                             conn.execute(_INSERT_TASKS, expected)
                 last = cases[-1].id
+
+    def reindex_findings(self, *, repair: bool = True, batch: int = 500) -> list[str]:
+        """Re-audit every case's events into the findings read model; returns the ids of the
+        cases whose rows differed (and, with `repair`, rewrites them). One batch of cases and
+        their events in memory at a time."""
+        differing: list[str] = []
+        last = ""
+        while True:
+            with self.engine.begin() as conn:
+                cases = [
+                    _case(r)
+                    for r in conn.execute(
+                        select(cases_t)
+                        .where(cases_t.c.id > last)
+                        .order_by(cases_t.c.id)
+                        .limit(batch)
+                    ).all()
+                ]
+                if not cases:
+                    return differing
+                ids = [c.id for c in cases]
+                events: dict[str, list[CaseEvent]] = {}
+                for row in conn.execute(
+                    select(events_t)
+                    .where(events_t.c.case_id.in_(ids))
+                    .order_by(events_t.c.case_id, events_t.c.seq)
+                ).all():
+                    events.setdefault(row.case_id, []).append(_event(row))
+                stored = stored_rows(conn, ids)
+                for case in cases:
+                    expected = finding_rows(case, self.auditor.findings(events.get(case.id, [])))
+                    if expected == stored.get(case.id, []):
+                        continue
+                    differing.append(case.id)
+                    if repair:
+                        write_findings(conn, self.auditor, case, events.get(case.id, []))
+                last = cases[-1].id
+
+    def reindex_counters(self, *, repair: bool = True) -> list[str]:
+        """Recount the statistics counters from the case rows; the keys that differed."""
+        with self.engine.begin() as conn:
+            return reindex_counters(conn, cases_t, repair=repair)
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

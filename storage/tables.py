@@ -113,3 +113,77 @@ class TaskRowRecord(SQLModel, table=True):
     due_sort: int  # the due date's ordinal; tasks without one sort last
     provisional: bool = False
     search: str = Field(sa_column=Column(Text, nullable=False))  # case id and party names
+
+
+class FindingRowRecord(SQLModel, table=True):
+    """The findings read model: what `suitiao audit` finds in one case, written with the step
+    that appends the case's events. A `missing` or `stalled` finding depends on the audit time:
+    it is kept from the start and shown once its due date has passed (`visible_from`), so the
+    passing of time needs no re-audit (storage/findings.py)."""
+
+    __tablename__ = "finding_rows"
+    __table_args__ = (
+        Index("ix_finding_rows_court", "court_org", "case_id", "n"),
+        Index("ix_finding_rows_cpa", "mediator_org", "case_id", "n"),
+        Index("ix_finding_rows_org", "org", "case_id", "n"),
+        Index("ix_finding_rows_rule", "rule", "visible_from"),
+        # Covers the dashboard's and /stats' grouped counts: a scan of narrow index entries.
+        Index(
+            "ix_finding_rows_visible",
+            "visible_from",
+            "rule",
+            "org",
+            "kind",
+            "status",
+            "day_sort",
+            "court_org",
+            "mediator_org",
+        ),
+    )
+
+    case_id: str = Field(primary_key=True, max_length=100)
+    n: int = Field(primary_key=True)  # the finding's place in the case, in audit order
+    rule: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    org: str = Field(max_length=200)  # the case's organisation as the audit files it (case_org)
+    court_org: str | None = Field(default=None, max_length=200)
+    mediator_org: str | None = Field(default=None, max_length=200)
+    status: str = Field(max_length=8)  # open | closed: whether the case is still running
+    due: str | None = Field(default=None, max_length=10)  # YYYY-MM-DD, Asia/Shanghai
+    at: str | None = Field(default=None, max_length=40)
+    day_sort: int  # the due date's ordinal, else the offending event's day; 0 for neither
+    visible_from: int  # the first audit day (ordinal) the finding holds on; 0 for always
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    message_en: str = Field(sa_column=Column(Text, nullable=False))
+    explanation: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+
+
+class StatCaseRecord(SQLModel, table=True):
+    """Statistics counters: cases (and their events) by organisation pair, month opened,
+    process, status and outcome, moved by each step that changes one of them. Empty text
+    stands for "none" so that every column can be in the key."""
+
+    __tablename__ = "stat_cases"
+
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM opened, Asia/Shanghai
+    process_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=32)
+    outcome: str = Field(primary_key=True, max_length=64)
+    cases: int = 0
+    events: int = 0
+
+
+class StatOpenedRecord(SQLModel, table=True):
+    """Cases opened per organisation pair and day (Asia/Shanghai), for the roll-ups by county,
+    city and province over any period and the same period a year earlier: at most one row per
+    pair and day, however many cases."""
+
+    __tablename__ = "stat_opened"
+
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    day: int = Field(primary_key=True)  # ordinal
+    cases: int = 0

@@ -209,6 +209,7 @@ class FindingRead(BaseModel):
     message_en: str
     explanation: str
     evidence: list[EvidenceRead]
+    org: str | None = Field(default=None, description="问题归属机构（案件的机构，与审计命令一致）")
 
 
 class AuditReport(BaseModel):
@@ -217,6 +218,12 @@ class AuditReport(BaseModel):
     as_of: datetime
     rule_pack: str
     findings: list[FindingRead]
+    total: int | None = Field(
+        default=None, description="符合筛选条件的问题总数（分页时本页之外的也计入）"
+    )
+    next_after: str | None = Field(
+        default=None, description="下一页的游标（传给 after）；没有下一页时为空"
+    )
 
 
 class Statistics(BaseModel):

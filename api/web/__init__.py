@@ -31,8 +31,10 @@ def build(services: Services) -> FastAPI:
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.services = services
     web.include_router(router)
+    from api.web.audit_page import router as audit_router  # the auditor's dashboard
     from api.web.whatif_page import router as whatif_router  # the auditor's what-if page
 
+    web.include_router(audit_router)
     web.include_router(whatif_router)
     web.include_router(users.router)  # the admin's page of people
     web.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="static")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections import Counter
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -46,7 +45,6 @@ from api.web.deadlines import (
     today_shanghai,
 )
 from api.web.i18n import LANGS, PROCESS, STATUS, Translator
-from api.web.plain import kind_zh, plain_zh
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
@@ -970,185 +968,7 @@ async def new_case(request: Request, svc: Svc, account: Me) -> Response:
     return finish(RedirectResponse(case_url(form["case_id"].strip()), status_code=303), request)
 
 
-# -- auditor dashboard --------------------------------------------------------------------------
-
-
-def _audit(svc: Services, account: Account) -> tuple[Any, dict[str, list[Any]], datetime]:
-    from standard_rules.audit import audit, group_cases
-
-    events = to_events(list(svc.reads.events(visibility(account))))
-    now = datetime.now(UTC)
-    result = audit(events, svc.engine.pack, svc.engine.calendar, now)
-    return result, group_cases(events), now
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """The auditor's period (by due date of a finding, by event day of a figure) and
-    organisation; errors name the field in Chinese and leave that bound out."""
-
-    org: str = ""
-    start: date | None = None
-    end: date | None = None
-    errors: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def parse(cls, org: str, start: str, end: str) -> AuditFilter:
-        days: dict[str, date | None] = {"start": None, "end": None}
-        errors = []
-        for key, raw, label in (("start", start, "起始日期"), ("end", end, "截止日期")):
-            if raw:
-                try:
-                    days[key] = date.fromisoformat(raw)
-                except ValueError:
-                    errors.append((key, f"{label}须为日期（年-月-日）"))
-        lo, hi = days["start"], days["end"]
-        if lo and hi and lo > hi:
-            errors.append(("end", "截止日期不能早于起始日期"))
-            hi = None
-        return cls(org.strip(), lo, hi, tuple(errors))
-
-    def keeps(self, finding: Any) -> bool:
-        if self.org and finding.org != self.org:
-            return False
-        day = finding.due or (date.fromisoformat(finding.at[:10]) if finding.at else None)
-        if day is None:
-            return not (self.start or self.end)
-        return not ((self.start and day < self.start) or (self.end and day > self.end))
-
-    def query(self) -> str:
-        params = {"org": self.org, "start": self.start or "", "end": self.end or ""}
-        kept = {k: str(v) for k, v in params.items() if v}
-        return f"?{urlencode(kept)}" if kept else ""
-
-
-def _filtered(result: Any, chosen: AuditFilter) -> Any:
-    return replace(result, findings=[f for f in result.findings if chosen.keeps(f)])
-
-
-@router.get("/audit")
-def audit_dashboard(
-    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
-) -> Response:
-    t = translator(request)
-    if account.role != "auditor":
-        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    from api.reports.audit_docs import by_org, by_rule, rule_title
-    from api.reports.charts import PALETTE, bar_chart
-
-    chosen = AuditFilter.parse(org, start, end)
-    everything, cases, now = _audit(svc, account)
-    orgs = sorted({f.org for f in everything.findings if f.org})
-    result = _filtered(everything, chosen)
-    pack = svc.engine.pack
-    rule_bars = by_rule(result)
-    org_bars = by_org(result)
-    nodata = t("audit.nodata")
-    charts = [
-        bar_chart(
-            t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1], nodata
-        ),
-        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0], nodata),
-    ]
-    stats = None
-    stats_charts: list[str] = []
-    stats_error = ""
-    try:
-        from api.reports.stats_docs import fmt
-        from standard_rules.statistics import compute_statistics
-
-        stats = compute_statistics(
-            cases.values(), result.findings, ("org",), chosen.start, chosen.end
-        )
-        orgs = sorted(set(orgs) | {r.key[0] for r in stats.rows if r.key})
-        if chosen.org:  # the chosen organisation's figures only, and they are the total
-            rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
-            stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
-        for i, key in enumerate(("pre_filing_resolved", "confirmed", "voluntary_rate")):
-            metric = next(m for m in stats.metrics if m.key == key)
-            bars = [
-                (" · ".join(r.key), float(v))
-                for r in stats.rows
-                if (v := r.values.get(key)) is not None
-            ]
-            name = metric.en if t.en else metric.zh
-            stats_charts.append(bar_chart(name, bars, metric.unit, PALETTE[(i + 2) % 6], nodata))
-    except Exception as exc:  # the statistics module is another engineer's work in progress
-        stats = None
-        stats_error = f"{t('audit.stats.missing')} ({type(exc).__name__})"
-        fmt = None  # type: ignore[assignment]
-    kinds = Counter(f.kind for f in result.findings)
-    shown = result.findings[:200]
-    return page(
-        request,
-        "audit.html",
-        account=account,
-        t=t,
-        result=result,
-        as_of=now.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-        charts=charts,
-        rule_bars=[(r, rule_title(pack, r), n) for r, n in rule_bars],
-        org_bars=org_bars,
-        kinds=kinds,
-        findings=shown,
-        more=len(result.findings) > len(shown),
-        stats=stats,
-        stats_charts=stats_charts,
-        stats_error=stats_error,
-        fmt=fmt,
-        case_url=case_url,
-        chosen=chosen,
-        orgs=orgs,
-        plain=lambda text: plain_zh(str(text), t),
-        kind_name=lambda kind: kind_zh(str(kind), t),
-    )
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@router.get("/audit/report.xlsx")
-def audit_xlsx(
-    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
-) -> Response:
-    t = translator(request)
-    if account.role != "auditor":
-        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    from api.reports.audit_docs import to_xlsx
-
-    result, _cases, now = _audit(svc, account)
-    result = _filtered(result, AuditFilter.parse(org, start, end))
-    stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
-    return Response(
-        to_xlsx(result, svc.engine.pack),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="suitiao-audit-{stamp}.xlsx"'},
-    )
-
-
-@router.get("/audit/statistics.xlsx")
-def stats_xlsx(
-    request: Request, svc: Svc, account: Me, org: Text = "", start: Text = "", end: Text = ""
-) -> Response:
-    t = translator(request)
-    if account.role != "auditor":
-        return page(request, "error.html", 403, account, t=t, message=t("error.403"))
-    from api.reports.stats_docs import to_xlsx
-    from standard_rules.statistics import compute_statistics
-
-    chosen = AuditFilter.parse(org, start, end)
-    result, cases, now = _audit(svc, account)
-    result = _filtered(result, chosen)
-    stats = compute_statistics(cases.values(), result.findings, ("org",), chosen.start, chosen.end)
-    if chosen.org:
-        rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
-        stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
-    stamp = now.astimezone(_SHANGHAI).strftime("%Y%m%d-%H%M")
-    return Response(
-        to_xlsx(stats),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="suitiao-statistics-{stamp}.xlsx"'},
-    )
 
 
 # -- attachments and corrections of facts (api/web/case_extras.py) ------------------------------

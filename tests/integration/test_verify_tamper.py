@@ -240,7 +240,10 @@ def test_anchors_and_verify_on_postgres(
     engine = build_engine(settings)
     sql = engine.store.engine  # type: ignore[attr-defined]
     with sql.begin() as conn:  # the session's database may hold other tests' rows
-        for table in ("cases", "events", "timers", "documents", "chain_heads", "document_anchors"):
+        for table in (
+            *("cases", "events", "timers", "documents", "chain_heads", "document_anchors"),
+            *("finding_rows", "stat_cases", "stat_opened"),  # the read model's counters too
+        ):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
         conn.execute(text("DELETE FROM integrity_ledger"))
     case_id = "(2026)浙1082民诉前调8101号"

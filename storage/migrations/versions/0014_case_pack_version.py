@@ -5,7 +5,7 @@ Cases stepped before this revision keep NULL: which pack reckoned them was never
 guessing today's would be a false statement. Their next step fills both.
 
 Revision ID: 0014_case_pack_version
-Revises: 0010_task_rows
+Revises: 0011_findings_stats
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0014_case_pack_version"
-down_revision = "0010_task_rows"
+down_revision = "0011_findings_stats"
 branch_labels = None
 depends_on = None
 
