@@ -32,6 +32,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
+from storage.compact import plain_workflow
+
 BATCH = 500
 
 
@@ -97,7 +99,8 @@ class Anchors:
     def case_mac(self, row: Mapping[str, Any], timers: Sequence[Mapping[str, Any]]) -> str:
         """`row` as stored in `cases` (facts as its JSON text), `timers` as in `timers`."""
         fields = [row[name] for name in _CASE_FIELDS]
-        workflow = hashlib.sha256(bytes(row["workflow"])).hexdigest()
+        # The document as serialized, however stored: compacting a closed case keeps its anchor.
+        workflow = hashlib.sha256(plain_workflow(bytes(row["workflow"]))).hexdigest()
         armed = sorted((t["task_id"], t["name"], t["due_ts"]) for t in timers)
         return self.mac("case", row["id"], fields, workflow, armed)
 

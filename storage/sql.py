@@ -32,6 +32,7 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StoredCase, Timer
+from storage.compact import pack_workflow, plain_workflow
 from storage.idempotency import write_pending
 from storage.integrity import Anchors, register
 from storage.tables import CaseRow, EventRow, TimerLeaseRow, TimerRow
@@ -112,7 +113,7 @@ def _case_values(case: StoredCase) -> dict[str, Any]:
         "last_seq": case.last_seq,
         "last_hash": case.last_hash,
         "facts": orjson.dumps(case.facts).decode(),
-        "workflow": case.workflow,
+        "workflow": pack_workflow(case.status, case.workflow),
         "process_ref": case.process_ref,
     }
 
@@ -145,7 +146,7 @@ def _case(row: Any) -> StoredCase:
         version=row.version,
         opened_at=_dt(row.opened_ts) or datetime.now(UTC),
         updated_at=_dt(row.updated_ts) or datetime.now(UTC),
-        workflow=bytes(row.workflow),
+        workflow=plain_workflow(bytes(row.workflow)),
         court_org=row.court_org,
         mediator_org=row.mediator_org,
         outcome=row.outcome,
