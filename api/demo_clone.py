@@ -154,13 +154,30 @@ def populate_at_scale(
     if cases <= templates or not isinstance(store, SqlCaseStore):
         return played
     pool = load_templates(store, played_ids)
+    copied = copy_templates(
+        store, pool, range(templates + 1, cases + 1), seed, courts, open_share, batch, progress
+    )
+    return played + copied
+
+
+def copy_templates(
+    store: SqlCaseStore,
+    pool: list[Template],
+    numbers: range,
+    seed: int,
+    courts: int | None = None,
+    open_share: float | None = None,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Copies of `pool` numbered `numbers`, stored `batch` at a time; returns how many."""
     open_pool = [t for t in pool if t.case.status != "closed"] or pool
     closed_pool = [t for t in pool if t.case.status == "closed"] or pool
     pairs = court_pairs(courts)
     rng = random.Random(seed + 1)  # noqa: S311 -- sample data, reproducible by seed
     pending: list[NewCase] = []
-    stored = played
-    for n in range(templates + 1, cases + 1):
+    stored = 0
+    for n in numbers:
         if open_share is None:
             template = rng.choice(pool)
         else:

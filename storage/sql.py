@@ -175,6 +175,9 @@ def _event(row: Any) -> CaseEvent:
 
 
 class SqlCaseStore:
+    # Benchmarks only (bench/bench_read_model.py): what a step costs without its read model.
+    write_read_model = True
+
     def __init__(self, engine: Engine, anchors: Anchors | None = None) -> None:
         """`anchors`: sign every write for `suitiao verify` (storage/integrity.py)."""
         self.engine = engine
@@ -212,7 +215,7 @@ class SqlCaseStore:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in events])
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
-                rows = task_rows(case)
+                rows = task_rows(case) if self.write_read_model else []
                 if rows:
                     conn.execute(_INSERT_TASKS, rows)
                 self._anchor(conn, case, timers, new=True)
@@ -241,10 +244,11 @@ class SqlCaseStore:
                 if timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in timers])
                 # The read model moves with the step: the case's waiting tasks as now saved.
-                conn.execute(_DELETE_TASKS, {"b_id": case.id})
-                rows = task_rows(case)
-                if rows:
-                    conn.execute(_INSERT_TASKS, rows)
+                if self.write_read_model:
+                    conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                    rows = task_rows(case)
+                    if rows:
+                        conn.execute(_INSERT_TASKS, rows)
                 self._anchor(conn, case, timers, new=False)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
         except IntegrityError as exc:  # two writers raced past the version check on events
