@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from api.demo import BUSINESSES, COURTS, CPAS, SHANGHAI, DemoClock, populate
-from engine.domain.events import GENESIS, CaseEvent, chain
+from engine.domain.events import GENESIS, CaseEvent, event_hash
 from engine.ports import StoredCase, Timer
 from engine.services import Engine
 from standard_rules.orgs import default_registry
 from storage.bulk import NewCase, insert_cases
+from storage.compact import pack_workflow
 from storage.sql import SqlCaseStore
 
 TEMPLATES = 200  # cases played through the engine before copying starts
@@ -93,30 +94,48 @@ def _parties(rng: random.Random) -> dict[str, Any]:
     }
 
 
+def _mapped(template: Template, pair: Pair) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """The template's facts and events with `pair`'s organisations (kept: copies repeat)."""
+    key = (id(template), pair.court)
+    found = _MAPPED.get(key)
+    if found is None:
+        names = dict.fromkeys(COURTS, pair.court) | dict.fromkeys(CPAS, pair.committee)
+        events = []
+        for e in template.events:
+            data, org = _swap(dict(e.data), names), _swap(e.org, names)
+            draft = CaseEvent("", 0, e.activity, e.at, e.actor, e.role, org, data)
+            record = draft.record()
+            del record["case"]
+            events.append((e.activity, e.at, data, e.actor, e.role, org, record))
+        found = _MAPPED[key] = (_swap(template.case.facts, names), events)
+    return found
+
+
+_MAPPED: dict[tuple[int, str], tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
+
+
 def copy_case(template: Template, n: int, pair: Pair, rng: random.Random) -> NewCase:
     """The template as the n-th case of `pair`'s court and committee."""
-    names = dict.fromkeys(COURTS, pair.court) | dict.fromkeys(CPAS, pair.committee)
     case_id = _case_id(template.case, n, pair)
-    facts = _swap(template.case.facts, names)
+    facts, drafts = _mapped(template, pair)
+    facts = dict(facts)
     if "consumer" in facts:
         facts.update(_parties(rng))
-    sealed = chain(
-        case_id,
-        GENESIS,
-        1,
-        [
-            (e.activity, e.at, _swap(dict(e.data), names), e.actor, e.role, _swap(e.org, names))
-            for e in template.events
-        ],
-    )
+    sealed, prev = [], GENESIS
+    for seq, (activity, at, data, actor, role, org, record) in enumerate(drafts, start=1):
+        digest = event_hash(prev, seq, {"case": case_id, **record})
+        sealed.append(CaseEvent(case_id, seq, activity, at, actor, role, org, data, prev, digest))
+        prev = digest
     case = replace(
         template.case,
         id=case_id,
-        court_org=_swap(template.case.court_org, names),
-        mediator_org=_swap(template.case.mediator_org, names),
+        court_org=pair.court if template.case.court_org in COURTS else template.case.court_org,
+        mediator_org=(
+            pair.committee if template.case.mediator_org in CPAS else template.case.mediator_org
+        ),
         facts=facts,
-        last_seq=sealed[-1].seq if sealed else 0,
-        last_hash=sealed[-1].hash if sealed else GENESIS,
+        last_seq=len(sealed),
+        last_hash=prev,
     )
     timers = [Timer(case_id, t.task_id, t.name, t.due_at) for t in template.timers]
     return case, sealed, timers
@@ -127,6 +146,8 @@ def load_templates(store: SqlCaseStore, ids: list[str]) -> list[Template]:
     for case_id in ids:
         case = store.get(case_id)
         if case is not None:
+            # Stored as is by every copy (compressed once here rather than once a copy).
+            case = replace(case, workflow=pack_workflow(case.status, case.workflow))
             templates.append(Template(case, store.events(case_id), store.timers(case_id)))
     return templates
 

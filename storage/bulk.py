@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from engine.domain.errors import CaseExists
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
-from storage.integrity import heads_t
+from storage.integrity import Anchors, heads_t
 from storage.sql import (
     _INSERT_CASE,
     _INSERT_EVENTS,
@@ -39,15 +39,21 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
     if not batch:
         return
     cases, events, timers, tasks, heads = [], [], [], [], []
+    # Copies share their template's document object: compress and hash it once per batch.
+    packed: dict[int, tuple[bytes, str]] = {}
     for case, case_events, case_timers in batch:
-        values = _case_values(case)
+        values = _case_values(case, packed.get(id(case.workflow), (None,))[0])
+        if id(case.workflow) not in packed:
+            digest = Anchors.document_digest(values["workflow"])
+            packed[id(case.workflow)] = (values["workflow"], digest)
         armed = [_timer_values(t) for t in case_timers]
         cases.append(values)
         events += [_event_values(e) for e in case_events]
         timers += armed
         tasks += task_rows(case)
         if store.anchors is not None:
-            heads.append({"case_id": case.id, "mac": store.anchors.case_mac(values, armed)})
+            mac = store.anchors.case_mac(values, armed, packed[id(case.workflow)][1])
+            heads.append({"case_id": case.id, "mac": mac})
     try:
         with store.engine.begin() as conn:
             conn.execute(_INSERT_CASE, cases)

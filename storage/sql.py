@@ -97,7 +97,8 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-def _case_values(case: StoredCase) -> dict[str, Any]:
+def _case_values(case: StoredCase, stored_workflow: bytes | None = None) -> dict[str, Any]:
+    """The row; `stored_workflow`: the document as stored, when the caller packed it already."""
     return {
         "id": case.id,
         "process_id": case.process_id,
@@ -113,7 +114,7 @@ def _case_values(case: StoredCase) -> dict[str, Any]:
         "last_seq": case.last_seq,
         "last_hash": case.last_hash,
         "facts": orjson.dumps(case.facts).decode(),
-        "workflow": pack_workflow(case.status, case.workflow),
+        "workflow": stored_workflow or pack_workflow(case.status, case.workflow),
         "process_ref": case.process_ref,
     }
 
