@@ -250,7 +250,9 @@ def main(argv: list[str]) -> int:
         base = results[0]
         for r in results[1:]:
             ratios = ", ".join(
-                f"{k} p99 ×{r[f'{k}_p99'] / base[f'{k}_p99']:.2f}" for k, _ in COLUMNS
+                f"{k} p99 ×{r[f'{k}_p99'] / base[f'{k}_p99']:.2f} "
+                f"(CPU p50 ×{r[f'{k}_cpu'] / base[f'{k}_cpu']:.2f})"
+                for k, _ in COLUMNS
             )
             print(f"{kind}: {r['cases']:,} / {base['cases']:,}: {ratios}", flush=True)
     return 0
