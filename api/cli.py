@@ -198,7 +198,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from api.bootstrap import build_services
-    from api.demo import DemoClock, add_demo_users, populate
+    from api.demo import DemoClock, add_demo_users
+    from api.demo_clone import populate_at_scale
     from engine.services import SystemClock
 
     clock = DemoClock(SystemClock().now())
@@ -209,7 +210,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_empty and services.cases.count() > 0:
         sys.stdout.write(f"数据库已有 {services.cases.count()} 件案件，跳过示例数据。\n")
         return EXIT_OK
-    opened = populate(services.engine, clock, cases=args.cases, days=args.days, seed=args.seed)
+    opened = populate_at_scale(
+        services.engine,
+        clock,
+        store=services.cases,
+        cases=args.cases,
+        days=args.days,
+        seed=args.seed,
+        templates=args.templates,
+        courts=args.courts,
+        open_share=args.open_share,
+    )
     sys.stdout.write(f"已生成 {opened} 件示例案件（{args.days} 天内）。\n")
     return EXIT_OK
 
@@ -664,6 +675,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", type=int, default=120)
     p.add_argument("--days", type=int, default=150)
     p.add_argument("--seed", type=int, default=2561)
+    p.add_argument(
+        "--templates", type=int, default=200, help="cases played; beyond them cases are copies"
+    )
+    p.add_argument("--courts", type=int, help="spread the copies over the first N basic courts")
+    p.add_argument("--open-share", type=float, help="share of copies that are open cases")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("export", help="write the event log of every case")

@@ -111,8 +111,16 @@ def _actor(task: TaskView) -> Actor:
     return Actor(f"demo-{role}", role, task.org or "")
 
 
-def populate(engine: Engine, clock: DemoClock, cases: int, days: int, seed: int) -> int:
-    """Play `cases` cases over the last `days` days; returns how many were opened."""
+def populate(
+    engine: Engine,
+    clock: DemoClock,
+    cases: int,
+    days: int,
+    seed: int,
+    opened_ids: list[str] | None = None,
+) -> int:
+    """Play `cases` cases over the last `days` days; returns how many were opened (their ids
+    appended to `opened_ids`)."""
     rng = random.Random(seed)
     end = datetime.now(SHANGHAI).replace(microsecond=0)
     start = end - timedelta(days=days)
@@ -134,6 +142,8 @@ def populate(engine: Engine, clock: DemoClock, cases: int, days: int, seed: int)
         if case_id.startswith("__open__"):
             case_id = _open(engine, rng, int(case_id.removeprefix("__open__")), item.at)
             opened_count += 1
+            if opened_ids is not None:
+                opened_ids.append(case_id)
             if rng.random() < 0.12:
                 silent.add(case_id)  # these parties stop answering: the timers take over
         view = engine.case(case_id)

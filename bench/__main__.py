@@ -25,7 +25,10 @@ QUICK = {
     "sign_in": ["--quick"],
     "audit_formats": ["--events", "100000", "--xes-cases", "2000", "--repeat", "1"],
     "whatif": ["--events", "200000", "--repeat", "1"],
-    "scale": ["--quick", "--requests", "20"],
+    "scale": ["--quick", "--requests", "20", "--templates", "40"],
+    "demo": ["--played", "20", "--cases", "2000"],
+    "read_model": ["--cases", "50", "--rounds", "1"],
+    "timer_burst": ["--timers", "500"],
     "xes_attribute": ["--sizes", "1,2,4,8", "--over", "0", "--repeat", "1"],
 }
 

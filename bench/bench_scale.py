@@ -1,98 +1,74 @@
-"""The read side at province size: a clerk's first page of tasks and of the inbox, with N cases.
+"""The read side at province size: a clerk's pages with 10,000 … 1,000,000 cases.
 
-Cases are written straight into SQLite through the store (rows as a step saves them: case row,
-its waiting tasks in `facts`, and the read-model rows), spread over 90 courts and their
-committees, a tenth of them open. Measured in the same run:
+The database is filled the way `suitiao demo --cases N` fills it (api/demo_clone.py): a few
+hundred cases played through the engine, the rest copied in bulk across the first `--courts`
+basic courts of the Zhejiang registry with their own committees, `--open-share` of the copies
+open. Then, over HTTP in the same process (TestClient), for the demo clerk of 临海市人民法院
+(one court of 90: a ninetieth of the cases):
 
-- new: GET /tasks?limit=50 and the web inbox, served from the task read model (one indexed page);
-- baseline: what the same list cost before (every open case of the court read and its view
-  rebuilt: ScopedReads.open_cases + Engine.view), here timed directly, not over HTTP.
+- GET /tasks?limit=50 and the web inbox (the waiting-task read model);
+- the court's case search, /ui/cases?q=<a party's name> (p99 over several names);
+- a case page, /ui/cases/<id> of an open case of the court;
+- the findings' pages when `measure_audit(client)` is defined (helper `findings`);
+- RSS now and at peak (the peak includes the fill, which runs in this process).
 
-    python bench/bench_scale.py --cases 10000 100000 [--requests 50]
+Ratios against the first size of the run are printed last (target: 1M/10k under 2).
+
+    python -m bench.bench_scale --cases 10000 100000 [--db sqlite postgres] [--requests 50]
+    python -m bench.bench_scale --cases 1000000 --db postgres     # ≈ 1 h fill on this machine
+
+PostgreSQL: a database of its own (`suitiao_bench_scale`, dropped and created per size) on
+--pg (default 127.0.0.1:5432 user postgres).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
-from api.demo import add_demo_users
+from api.demo import DemoClock, add_demo_users, populate
+from api.demo_clone import copy_templates, load_templates
 from api.settings import Settings
-from engine.ports import StoredCase
-from storage.scoped import ScopedReads, Visibility
-from storage.sql import SqlCaseStore
+from engine.services import SystemClock
+from storage.sql import cases_t
 
-COURTS = [f"第{n:02d}基层人民法院" for n in range(1, 91)]
-COURTS[0] = "临海市人民法院"  # the demo clerk's court
-TASKS = [
-    ("record_consent", "记录当事人是否同意调解", ["court_clerk"], "court"),
-    ("register_case", "登记立案", ["court_clerk"], "court"),
-    ("mediate", "调解", ["mediator"], "mediator"),
-]
+CLERK_COURT = "临海市人民法院"
+MAINTENANCE_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_NAME = "suitiao_bench_scale"
 
 
-def fill(store: SqlCaseStore, cases: int) -> None:
-    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    for n in range(cases):
-        court = COURTS[n % len(COURTS)]
-        opened = start + timedelta(minutes=n)
-        is_open = n % 10 == 0
-        bpmn_id, title, roles, side = TASKS[(n // 10) % len(TASKS)]
-        due = (date(2026, 1, 5) + timedelta(days=n % 400)).isoformat()
-        tasks = (
-            [
-                {
-                    "task_id": f"{n:08d}-0000-0000-0000-000000000000",
-                    "bpmn_id": bpmn_id,
-                    "title_zh": title,
-                    "roles": roles,
-                    "org": side,
-                    "due": due,
-                    "provisional": False,
-                }
-            ]
-            if is_open
-            else []
-        )
-        store.insert(
-            StoredCase(
-                id=f"(2026)浙{n % 900:04d}民诉前调{n:07d}号",
-                process_id="pre_filing_referral",
-                status="returned" if is_open else "closed",
-                version=1,
-                opened_at=opened,
-                updated_at=opened,
-                workflow=b"{}",
-                court_org=court,
-                mediator_org=court.replace("人民法院", "消保委"),
-                outcome=None if is_open else "filed",
-                closed_at=None if is_open else opened,
-                facts={"tasks": tasks, "consumer": {"name": f"消费者{n}"}},
-            ),
-            [],
-            [],
-        )
+CPU: dict[str, list[float]] = {}  # per measured name: CPU ms of each request, this process
 
 
-def timed(call: object, repeat: int) -> list[float]:
-    samples = []
+def timed(call: Callable[[], Any], repeat: int, name: str = "") -> list[float]:
+    """Wall ms of each call; the CPU ms go to CPU[name] (a shared machine inflates wall time,
+    CPU time much less)."""
+    samples, cpu = [], []
     for _ in range(repeat):
-        began = time.perf_counter()
-        call()  # type: ignore[operator]
+        began, began_cpu = time.perf_counter(), time.process_time()
+        response = call()
         samples.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            raise SystemExit(f"request failed: {status} {getattr(response, 'text', '')[:300]}")
+    CPU[name] = cpu
     return samples
 
 
@@ -101,56 +77,140 @@ def p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def run(cases: int, requests: int) -> dict[str, float]:
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set of this process in MB."""
+    current = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            current = int(line.split()[1]) / 1024
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def database(kind: str, folder: Path, pg: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'scale.db'}"
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(pg, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PG_NAME))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_NAME)))
+        info = admin.info
+    return f"postgresql://{info.user}@{info.host}:{info.port}/{PG_NAME}"
+
+
+def sign_in(client: TestClient, user: str) -> dict[str, str]:
+    token = client.post("/auth/token", data={"username": user, "password": f"{user}-demo"})
+    page = client.get("/ui/login").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(
+        "/ui/login",
+        data={"username": user, "password": f"{user}-demo", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def run(kind: str, cases: int, args: argparse.Namespace) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="suitiao-scale-"))
     settings = Settings(
-        database_url=f"sqlite:///{folder / 'scale.db'}",
+        database_url=database(kind, folder, args.pg),
         secret_key="bench-" + "x" * 40,
         state_dir=folder,
     )
     app = create_app(settings, timers=False)
     add_demo_users(app.state.services.accounts)
-    store: SqlCaseStore = app.state.engine.store
-    began = time.perf_counter()
-    fill(store, cases)
-    filled = time.perf_counter() - began
-    client = TestClient(app)
-    token = client.post("/auth/token", data={"username": "clerk", "password": "clerk-demo"}).json()[
-        "access_token"
-    ]
-    headers = {"Authorization": f"Bearer {token}"}
-    api = timed(lambda: client.get("/tasks", params={"limit": 50}, headers=headers), requests)
-    web = client.post  # sign in for the pages
-    page = client.get("/ui/login").text
-    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    web(
-        "/ui/login",
-        data={"username": "clerk", "password": "clerk-demo", "csrf_token": csrf},
-        follow_redirects=False,
-    )
-    inbox = timed(lambda: client.get("/ui/inbox"), requests)
-    reads = ScopedReads(store.engine)
     engine = app.state.engine
-    scope = Visibility("court", COURTS[0])
+    clock = DemoClock(SystemClock().now())
+    engine.clock = clock
+    played: list[str] = []
+    began = time.perf_counter()
+    populate(engine, clock, min(cases, args.templates), args.days, 2561, opened_ids=played)
+    play_s = time.perf_counter() - began
+    copying = time.perf_counter()
 
-    def baseline() -> None:
-        views = [engine.view(row) for row in reads.open_cases(scope)]
-        rows = [(t.due or "", v.id) for v in views for t in v.tasks]
-        rows.sort()
+    def progress(done: int) -> None:
+        if done % 100_000 < args.batch:
+            rate = done / (time.perf_counter() - copying)
+            print(f"  … {done:,} copies, {rate:,.0f}/s", file=sys.stderr, flush=True)
 
-    old = timed(baseline, max(3, requests // 5))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    client.close()
-    return {
+    pool = load_templates(engine.store, played)
+    copied = copy_templates(
+        engine.store,
+        pool,
+        range(len(played) + 1, cases + 1),
+        2561,
+        args.courts,
+        args.open_share,
+        args.batch,
+        progress,
+    )
+    copy_s = time.perf_counter() - copying
+    filled = time.perf_counter() - began
+    engine.clock = SystemClock()
+    store = engine.store
+    if kind == "postgres":
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    with store.engine.connect() as conn:
+        open_ids = list(
+            conn.execute(
+                select(cases_t.c.id)
+                .where(cases_t.c.court_org == CLERK_COURT, cases_t.c.status != "closed")
+                .order_by(cases_t.c.id)
+                .limit(200)
+            ).scalars()
+        )
+        names = list(
+            conn.execute(
+                select(cases_t.c.facts).where(cases_t.c.court_org == CLERK_COURT).limit(200)
+            ).scalars()
+        )
+    import orjson
+
+    parties = [orjson.loads(f)["consumer"]["name"] for f in names if "consumer" in f]
+    rng = random.Random(1)
+    client = TestClient(app)
+    headers = sign_in(client, "clerk")
+    n = args.requests
+    result: dict[str, float] = {
         "cases": cases,
         "fill_s": filled,
-        "tasks_p50": statistics.median(api),
-        "tasks_p99": p99(api),
-        "inbox_p50": statistics.median(inbox),
-        "inbox_p99": p99(inbox),
-        "baseline_p50": statistics.median(old),
-        "rss_mb": rss,
+        "play_rate": len(played) / play_s,
+        "copy_rate": copied / copy_s if copied else 0.0,
     }
+    samples = {
+        "tasks": timed(
+            lambda: client.get("/tasks", params={"limit": 50}, headers=headers), n, "tasks"
+        ),
+        "inbox": timed(lambda: client.get("/ui/inbox"), n, "inbox"),
+        "search": timed(
+            lambda: client.get("/ui/cases", params={"q": rng.choice(parties)}), n, "search"
+        ),
+        "case": timed(lambda: client.get(f"/ui/cases/{rng.choice(open_ids)}"), n, "case"),
+    }
+    for name, values in samples.items():
+        result[f"{name}_p50"] = statistics.median(values)
+        result[f"{name}_p99"] = p99(values)
+        result[f"{name}_cpu"] = statistics.median(CPU[name])
+    # Hook for the findings read models (helper `findings`): /audit, /stats, the dashboard.
+    measure_audit = globals().get("measure_audit")
+    if callable(measure_audit):
+        result.update(measure_audit(client))
+    result["rss_mb"], result["peak_rss_mb"] = rss_mb()
+    client.close()
+    store.engine.dispose()
+    return result
+
+
+COLUMNS = (
+    ("tasks", "GET /tasks"),
+    ("inbox", "inbox"),
+    ("search", "court case search"),
+    ("case", "case page"),
+)
 
 
 def measure_audit(
@@ -191,26 +251,48 @@ def measure_audit(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--db", nargs="+", choices=["sqlite", "postgres"], default=["sqlite"])
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--courts", type=int, default=90)
+    parser.add_argument("--open-share", type=float, default=0.1)
+    parser.add_argument("--templates", type=int, default=120)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--pg", default=MAINTENANCE_DSN)
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 cases")
     args = parser.parse_args(argv)
     sizes = [2_000, 10_000] if args.quick else args.cases
-    print(f"load average {os.getloadavg()[0]:.1f}")
     print(
-        "| cases | open | GET /tasks p50 / p99 (ms) | inbox p50 / p99 (ms) "
-        "| baseline: load every open case (ms) | RSS (MB) |"
+        f"load average {os.getloadavg()[0]:.1f}; {args.courts} courts, open share {args.open_share}"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
-    for n in sizes:
-        r = run(n, args.requests)
-        print(
-            f"| {n:,} | {n // 10:,} | {r['tasks_p50']:.1f} / {r['tasks_p99']:.1f} "
-            f"| {r['inbox_p50']:.1f} / {r['inbox_p99']:.1f} | {r['baseline_p50']:.1f} "
-            f"| {r['rss_mb']:.0f} |",
-            flush=True,
-        )
+    head = " | ".join(f"{label} p50 / p99 / CPU p50 (ms)" for _, label in COLUMNS)
+    print(f"| db | cases | fill: played / copied (cases/s) | {head} | RSS now / peak (MB) |")
+    print("| --- " * (5 + len(COLUMNS)) + "|")
+    for kind in args.db:
+        results = []
+        for n in sizes:
+            r = run(kind, n, args)
+            results.append(r)
+            cells = " | ".join(
+                f"{r[f'{k}_p50']:.1f} / {r[f'{k}_p99']:.1f} / {r[f'{k}_cpu']:.1f}"
+                for k, _ in COLUMNS
+            )
+            extra = {k: v for k, v in r.items() if k.startswith("audit") or k.startswith("stats")}
+            print(
+                f"| {kind} | {n:,} | {r['play_rate']:,.0f} / {r['copy_rate']:,.0f} | {cells} "
+                f"| {r['rss_mb']:.0f} / {r['peak_rss_mb']:.0f} |" + (f" {extra}" if extra else ""),
+                flush=True,
+            )
+        base = results[0]
+        for r in results[1:]:
+            ratios = ", ".join(
+                f"{k} p99 ×{r[f'{k}_p99'] / base[f'{k}_p99']:.2f} "
+                f"(CPU p50 ×{r[f'{k}_cpu'] / base[f'{k}_cpu']:.2f})"
+                for k, _ in COLUMNS
+            )
+            print(f"{kind}: {r['cases']:,} / {base['cases']:,}: {ratios}", flush=True)
     return 0
 
 

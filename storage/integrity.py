@@ -32,6 +32,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
+from storage.compact import plain_workflow
+
 BATCH = 500
 
 
@@ -94,12 +96,23 @@ class Anchors:
 
     # -- writing, inside the caller's transaction ------------------------------------------
 
-    def case_mac(self, row: Mapping[str, Any], timers: Sequence[Mapping[str, Any]]) -> str:
-        """`row` as stored in `cases` (facts as its JSON text), `timers` as in `timers`."""
+    def case_mac(
+        self,
+        row: Mapping[str, Any],
+        timers: Sequence[Mapping[str, Any]],
+        document_digest: str | None = None,
+    ) -> str:
+        """`row` as stored in `cases` (facts as its JSON text), `timers` as in `timers`;
+        `document_digest`: document_digest(row["workflow"]), when the caller has it."""
         fields = [row[name] for name in _CASE_FIELDS]
-        workflow = hashlib.sha256(bytes(row["workflow"])).hexdigest()
+        workflow = document_digest or self.document_digest(bytes(row["workflow"]))
         armed = sorted((t["task_id"], t["name"], t["due_ts"]) for t in timers)
         return self.mac("case", row["id"], fields, workflow, armed)
+
+    @staticmethod
+    def document_digest(stored: bytes) -> str:
+        # The document as serialized, however stored: compacting a closed case keeps its anchor.
+        return hashlib.sha256(plain_workflow(stored)).hexdigest()
 
     def write_head(
         self, conn: Connection, row: Mapping[str, Any], timers: Sequence[Mapping[str, Any]]

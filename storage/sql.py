@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from storage.compact import pack_workflow, plain_workflow
 from storage.findings import (
     FindingAuditor,
     default_auditor,
@@ -111,7 +112,8 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-def _case_values(case: StoredCase) -> dict[str, Any]:
+def _case_values(case: StoredCase, stored_workflow: bytes | None = None) -> dict[str, Any]:
+    """The row; `stored_workflow`: the document as stored, when the caller packed it already."""
     return {
         "id": case.id,
         "process_id": case.process_id,
@@ -127,7 +129,7 @@ def _case_values(case: StoredCase) -> dict[str, Any]:
         "last_seq": case.last_seq,
         "last_hash": case.last_hash,
         "facts": orjson.dumps(case.facts).decode(),
-        "workflow": case.workflow,
+        "workflow": stored_workflow or pack_workflow(case.status, case.workflow),
         "process_ref": case.process_ref,
         "pack_version": case.pack_version,
         "calendar_version": case.calendar_version,
@@ -162,7 +164,7 @@ def _case(row: Any) -> StoredCase:
         version=row.version,
         opened_at=_dt(row.opened_ts) or datetime.now(UTC),
         updated_at=_dt(row.updated_ts) or datetime.now(UTC),
-        workflow=bytes(row.workflow),
+        workflow=plain_workflow(bytes(row.workflow)),
         court_org=row.court_org,
         mediator_org=row.mediator_org,
         outcome=row.outcome,
@@ -193,6 +195,10 @@ def _event(row: Any) -> CaseEvent:
 
 
 class SqlCaseStore:
+    # Benchmarks only (bench/bench_read_model.py): what a step costs without its read model
+    # (waiting tasks, findings, statistics counters).
+    write_read_model = True
+
     def __init__(
         self,
         engine: Engine,
@@ -256,11 +262,11 @@ class SqlCaseStore:
         try:
             with self.engine.begin() as conn:
                 before: dict[str, object] | None = None
+                row = _case_values(case)
                 if new:
-                    conn.execute(_INSERT_CASE, [_case_values(case)])
+                    conn.execute(_INSERT_CASE, [row])
                 else:
-                    values = _case_values(case)
-                    values.pop("id")
+                    values = {k: v for k, v in row.items() if k != "id"}
                     values.update(b_id=case.id, b_expected=step.expected_version)
                     found = conn.execute(_STAT_BEFORE, values).first()
                     if found is None or conn.execute(_UPDATE, values).rowcount != 1:
@@ -270,26 +276,30 @@ class SqlCaseStore:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in step.events])
                 if not new:
                     conn.execute(_DELETE_TIMERS, {"b_id": case.id})
-                    conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                    if self.write_read_model:
+                        conn.execute(_DELETE_TASKS, {"b_id": case.id})
                 if step.timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in step.timers])
                 # The read model moves with the step: the case's waiting tasks as now saved.
-                rows = task_rows(case)
-                if rows:
-                    conn.execute(_INSERT_TASKS, rows)
-                # The findings are the case's audit: all of its events, the new ones included.
-                if new:
-                    everything: list[CaseEvent] | None = list(step.events)
-                elif step.events:
-                    everything = [_event(r) for r in conn.execute(_EVENTS, {"b_id": case.id}).all()]
-                else:
-                    everything = None
-                write_findings(conn, self.auditor, case, everything)
+                if self.write_read_model:
+                    rows = task_rows(case)
+                    if rows:
+                        conn.execute(_INSERT_TASKS, rows)
+                    # The findings are the case's audit: all of its events, the new ones included.
+                    if new:
+                        everything: list[CaseEvent] | None = list(step.events)
+                    elif step.events:
+                        rows = conn.execute(_EVENTS, {"b_id": case.id}).all()
+                        everything = [_event(r) for r in rows]
+                    else:
+                        everything = None
+                    write_findings(conn, self.auditor, case, everything)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
                 # Last: on PostgreSQL the counter rows stay locked until the commit.
-                move_counters(conn, before, _case_values(case))
+                if self.write_read_model:
+                    move_counters(conn, before, row)
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc

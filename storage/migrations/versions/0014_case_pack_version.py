@@ -5,7 +5,7 @@ Cases stepped before this revision keep NULL: which pack reckoned them was never
 guessing today's would be a false statement. Their next step fills both.
 
 Revision ID: 0014_case_pack_version
-Revises: 0011_findings_stats
+Revises: 0012_compact_closed
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0014_case_pack_version"
-down_revision = "0011_findings_stats"
+down_revision = "0012_compact_closed"
 branch_labels = None
 depends_on = None
 
