@@ -19,7 +19,7 @@ from api.http.deps import Services
 from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.security import Tokens, load_secret
 from api.settings import Settings
-from api.throttle import Limits, SignInThrottle
+from api.throttle import Limits, RefusePausedAddresses, SignInThrottle
 from api.timer_loop import TimerLoop
 from engine.services import Engine
 from standard_rules.orgs import load_registry
@@ -140,5 +140,6 @@ def create_app(
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API
+    app.add_middleware(RefusePausedAddresses, throttle=services.throttle)
     app.add_middleware(SecurityHeaders)  # outermost: the pages' answers and the API's
     return app

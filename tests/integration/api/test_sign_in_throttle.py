@@ -41,6 +41,12 @@ def test_one_address_guessing_many_accounts_is_paused_others_are_not(fresh: Worl
     assert token(fresh.client, "li", GOOD)[0] == 429  # this address is paused
     elsewhere = TestClient(fresh.app, client=("10.0.0.9", 50000))
     assert token(elsewhere, "li", GOOD)[0] == 200  # another address is not
+    # The paused address is refused before its body is read: a request that would otherwise be
+    # a 422 (no form at all) is the same 429, so a refused guess costs no form parsing.
+    bare = fresh.client.post("/auth/token", content=b"{not a form")
+    assert bare.status_code == 429 and bare.json()["code"] == "too_many_attempts"
+    assert int(bare.headers["Retry-After"]) > 800
+    assert elsewhere.post("/auth/token", content=b"{not a form").status_code == 422
 
 
 def test_a_success_clears_the_account_count() -> None:
