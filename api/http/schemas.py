@@ -12,7 +12,7 @@ from api.http.validators import Amount, IdNumber, Line, NearDate, Paragraph, Pho
 ProcessId = Literal[
     "pre_filing_referral", "post_filing_referral", "complaint_mediation", "supported_lawsuit"
 ]
-Role = Literal["court_clerk", "mediator", "judge", "auditor", "admin"]
+Role = Literal["court_clerk", "mediator", "judge", "auditor", "supervisor", "admin"]
 Text = str
 
 

@@ -279,6 +279,7 @@ ROLE: dict[str, tuple[str, str]] = {
     "judge": ("法官", "Judge"),
     "mediator": ("消保委调解员", "Mediator"),
     "auditor": ("审计员", "Auditor"),
+    "supervisor": ("督办负责人（院领导/消保委负责人）", "Supervisor"),
     "admin": ("管理员", "Administrator"),
     "system": ("系统", "System"),
     "party": ("当事人", "Party"),
