@@ -264,7 +264,7 @@ HIERARCHY: dict[str, tuple[str, str, str, int, int]] = {
     "intermediate court supervisor": ("supervisor", "台州市中级人民法院", "org", 200, 403),
     "high court supervisor": ("supervisor", "浙江省高级人民法院", "org", 200, 403),
     "another county court's supervisor": ("supervisor", "天台县人民法院", "org", 404, 403),
-    "another intermediate court's supervisor": ("supervisor", "杭州市中级人民法院", "org", 404, 403),
+    "another city's court supervisor": ("supervisor", "杭州市中级人民法院", "org", 404, 403),
     "paired committee's head": ("supervisor", "临海市消保委", "org", 200, 403),
     "city committee head above it": ("supervisor", "台州市消保委", "org", 200, 403),
     "province committee head": ("supervisor", "浙江省消保委", "org", 200, 403),
