@@ -47,6 +47,7 @@ from api.web.deadlines import (
 )
 from api.web.i18n import LANGS, PROCESS, STATUS, Translator
 from api.web.plain import kind_zh, plain_zh
+from api.web.rollup import roll_up_table
 from api.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
@@ -1098,6 +1099,7 @@ def audit_dashboard(
         case_url=case_url,
         chosen=chosen,
         orgs=orgs,
+        rollup=roll_up_table(svc, visibility(account), chosen.start, chosen.end, today_shanghai()),
         plain=lambda text: plain_zh(str(text), t),
         kind_name=lambda kind: kind_zh(str(kind), t),
     )
