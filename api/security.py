@@ -6,7 +6,6 @@ var/secret_key (mode 0600), so tokens survive a restart and no secret lives in t
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
@@ -14,7 +13,6 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jwt
@@ -36,32 +34,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-# One verification at a time per process, on one thread at a lower CPU priority: argon2 is built
-# to cost CPU and 64 MiB each (and runs its lanes on several threads), and a burst of sign-ins (a
-# guessing run before its address is throttled) must not take the cores from the people working
-# (bench/bench_sign_in.py). Sign-ins wait for each other instead, and the operating system runs
-# the other requests' threads first. Linux's nice is per thread and inherited by the threads
-# argon2 starts; elsewhere the priority is left as it is.
-VERIFY_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFY_NICENESS)
-
-
-_verifier = ThreadPoolExecutor(1, "argon2-verify", initializer=_lower_priority)
-
-
-def _verify(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
+# One verification at a time per process: argon2 is built to cost CPU and 64 MiB each, and a
+# burst of sign-ins (a guessing run before its address is throttled) must not take every core
+# from the people working (bench/bench_sign_in.py). Sign-ins wait for each other instead.
+_verifying = threading.Lock()
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    return _verifier.submit(_verify, password_hash, password).result()
+    with _verifying:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def load_secret(configured: str, state_dir: Path) -> str:

@@ -14,6 +14,7 @@ have uvicorn trust its forwarded headers.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -109,19 +110,29 @@ def refusal_message(seconds: int) -> str:
 
 
 class RefusePausedAddresses:
-    """ASGI middleware: POST /auth/token from a paused address is answered 429 at once, before
-    the body is read, the form parsed or a worker thread taken, so a guessing run's refused
-    attempts cost a dictionary look-up and a short answer each (bench/bench_sign_in.py). The
-    pages' sign-in form keeps its own check, which answers with the page."""
+    """ASGI middleware: POST /auth/token from a paused address is answered 429 before the body
+    is read, the form parsed or a worker thread taken, and only after `delay` seconds (an
+    asyncio sleep: no thread, no CPU). A guessing run's refused attempts then cost a dictionary
+    look-up and a short answer each, and the run cannot send them faster than one per
+    connection per `delay`, so it cannot keep the server busy answering refusals while others
+    wait (bench/bench_sign_in.py). The pages' sign-in form keeps its own check, which answers
+    with the page."""
 
-    def __init__(self, app: ASGIApp, throttle: SignInThrottle, path: str = "/auth/token") -> None:
-        self.app, self.throttle, self.path = app, throttle, path
+    def __init__(
+        self,
+        app: ASGIApp,
+        throttle: SignInThrottle,
+        path: str = "/auth/token",
+        delay: float = 1.0,
+    ) -> None:
+        self.app, self.throttle, self.path, self.delay = app, throttle, path, delay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "POST":
             client = scope.get("client")
             wait = self.throttle.address_wait(client[0] if client else "")
             if wait:
+                await asyncio.sleep(self.delay)
                 error = ApiError(
                     429,
                     "too_many_attempts",

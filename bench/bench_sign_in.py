@@ -9,7 +9,8 @@ due), for the whole run. Meanwhile it alternates, in the same process and the sa
   quiet   --quiet-seconds with no attack;
   attack  --attempts wrong passwords from a fresh loopback address (127.0.0.66, .67, … one per
           round, so every round meets an unpaused address and pays for its first, checked,
-          guesses), sent from a separate process on 4 connections as fast as the server answers.
+          guesses), sent from a separate process on --connections connections (8) as fast as
+          the server answers.
 
 The order alternates (quiet-attack, attack-quiet, …) so drift in the shared machine's load
 falls on both sides. Per round it reports the users' median and p95 during the attack over the
@@ -55,6 +56,7 @@ USERS = 3
 # shared machine (at 60/s under load average 8 the queue alone made the quiet p50 swing to 2 s).
 RATE = 5.0
 TICKS = os.sysconf("SC_CLK_TCK")
+CONNECTIONS = 8  # the attacker's, set from --connections
 LIMIT_VARS = ("SUITIAO_SIGNIN_PER_ACCOUNT", "SUITIAO_SIGNIN_PER_ADDRESS")
 
 
@@ -132,7 +134,7 @@ class Users:
 
 
 def attack_process(
-    base: str, address: str, attempts: int, max_seconds: float, server_pid: int
+    base: str, address: str, attempts: int, max_seconds: float, server_pid: int, connections: int
 ) -> None:
     """The attacker, run as its own process (--attacker) so its client work does not share the
     users' interpreter: prints {"sent": n, "statuses": {...}, "paused": [time, server CPU] at
@@ -158,7 +160,7 @@ def attack_process(
                     if answer.status_code == 429 and not paused:
                         paused.extend([time.perf_counter(), cpu_seconds(server_pid)])
 
-    threads = [threading.Thread(target=one_connection) for _ in range(4)]
+    threads = [threading.Thread(target=one_connection) for _ in range(connections)]
     print("ready", flush=True)
     sys.stdin.readline()  # started and imported: the window opens now, not at interpreter start
     deadline = time.perf_counter() + max_seconds
@@ -177,10 +179,11 @@ class Attack:
     def __init__(
         self, base: str, address: str, attempts: int, max_seconds: float, server_pid: int
     ) -> None:
+        connections = CONNECTIONS
         command = [
             sys.executable, __file__, "--attacker", address, "--base", base,
             "--attempts", str(attempts), "--max-seconds", str(max_seconds),
-            "--server-pid", str(server_pid),
+            "--server-pid", str(server_pid), "--connections", str(connections),
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -336,10 +339,20 @@ def main() -> int:
     parser.add_argument("--attacker", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--connections", type=int, default=8, help="the attacker's")
     args = parser.parse_args()
     if args.attacker:
-        attack_process(args.base, args.attacker, args.attempts, args.max_seconds, args.server_pid)
+        attack_process(
+            args.base,
+            args.attacker,
+            args.attempts,
+            args.max_seconds,
+            args.server_pid,
+            args.connections,
+        )
         return 0
+    global CONNECTIONS
+    CONNECTIONS = args.connections
     if args.quick:
         args.rounds, args.quiet_seconds, args.max_seconds = 2, 4.0, 8.0
     rows = rounds(args)
