@@ -16,6 +16,7 @@ from api.bootstrap import Services, build_services
 from api.http import auth, cases, documents, feeds, orgs, reference
 from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.settings import Settings
+from api.throttle import RefusePausedAddresses
 from api.timer_loop import TimerLoop
 
 log = logging.getLogger("suitiao.api")
@@ -104,5 +105,6 @@ def create_app(settings: Settings | None = None, timers: bool = True) -> FastAPI
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)
     web.install(app)  # the pages at / and /ui/ (cookie sign-in), in front of the API
+    app.add_middleware(RefusePausedAddresses, throttle=services.throttle)
     app.add_middleware(SecurityHeaders)  # outermost: the pages' answers and the API's
     return app

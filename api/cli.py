@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # storage.accounts.ROLES, repeated so that `suitiao deadline` does not load SQLAlchemy.
-ROLES = ("court_clerk", "mediator", "judge", "auditor", "admin")
+ROLES = ("court_clerk", "mediator", "judge", "auditor", "supervisor", "admin")
 
 
 class UsageError(Exception):

@@ -22,6 +22,7 @@ ROLE_KIND: dict[str, str | None] = {
     "judge": "court",
     "mediator": "committee",
     "auditor": None,
+    "supervisor": None,  # a court's or a committee's head
     "admin": None,
 }
 

@@ -14,12 +14,21 @@ have uvicorn trust its forwarded headers.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
+
+from api.errors import ApiError
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,18 @@ class SignInThrottle:
 
     def wait(self, username: str, address: str) -> int:
         """Seconds until this account may try again from this address; 0: it may now."""
+        return self._wait(self._keys(username, address))
+
+    def address_wait(self, address: str) -> int:
+        """Seconds until this address may try again at all: answerable before the request's
+        form is read (RefusePausedAddresses), so a paused address's guesses cost almost nothing."""
+        return self._wait([(f"a:{address}", self.limits.per_address)])
+
+    def _wait(self, keys: list[tuple[str, int]]) -> int:
         now = self._clock()
         waits = []
         with self._lock:
-            for key, limit in self._keys(username, address):
+            for key, limit in keys:
                 times = self._recent(key, now)
                 if times is not None and len(times) >= limit:
                     waits.append(times[-limit] + self.limits.window_seconds - now)
@@ -90,3 +107,39 @@ class SignInThrottle:
 def refusal_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"登录失败次数过多，请在{minutes}分钟后再试"
+
+
+class RefusePausedAddresses:
+    """ASGI middleware: POST /auth/token from a paused address is answered 429 before the body
+    is read, the form parsed or a worker thread taken, and only after `delay` seconds (an
+    asyncio sleep: no thread, no CPU). A guessing run's refused attempts then cost a dictionary
+    look-up and a short answer each, and the run cannot send them faster than one per
+    connection per `delay`, so it cannot keep the server busy answering refusals while others
+    wait (bench/bench_sign_in.py). The pages' sign-in form keeps its own check, which answers
+    with the page."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        throttle: SignInThrottle,
+        path: str = "/auth/token",
+        delay: float = 1.0,
+    ) -> None:
+        self.app, self.throttle, self.path, self.delay = app, throttle, path, delay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "POST":
+            client = scope.get("client")
+            wait = self.throttle.address_wait(client[0] if client else "")
+            if wait:
+                await asyncio.sleep(self.delay)
+                error = ApiError(
+                    429,
+                    "too_many_attempts",
+                    refusal_message(wait),
+                    field="username",
+                    headers={"Retry-After": str(wait)},
+                )
+                await error.response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

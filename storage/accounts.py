@@ -17,7 +17,9 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
-ROLES = ("court_clerk", "mediator", "judge", "auditor", "admin")
+# supervisor: a court's president or division head, a committee's head (秘书长): reads its
+# organisation's cases and those of every organisation below it, receives escalations, acts on none.
+ROLES = ("court_clerk", "mediator", "judge", "auditor", "supervisor", "admin")
 SCOPES = ("org", "province")  # province: an auditor who reads every organisation's cases
 
 

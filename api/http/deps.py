@@ -20,11 +20,11 @@ from standard_rules.orgs import default_registry
 from storage.accounts import Account
 from storage.scoped import Visibility
 
-CASE_READERS = frozenset({"court_clerk", "judge", "mediator", "auditor"})
+CASE_READERS = frozenset({"court_clerk", "judge", "mediator", "auditor", "supervisor"})
 CASE_WRITERS = frozenset({"court_clerk", "judge", "mediator"})
 AUDITORS = frozenset({"auditor"})
 ADMINS = frozenset({"admin"})
-ANYONE = frozenset({"court_clerk", "judge", "mediator", "auditor", "admin"})
+ANYONE = frozenset({"court_clerk", "judge", "mediator", "auditor", "supervisor", "admin"})
 
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -76,7 +76,8 @@ IdempotencyKey = Annotated[
 
 def visibility(account: Account) -> Visibility:
     """Which cases a caller sees: its court's, its mediation organisation's, an auditor its
-    organisation's and those below it (a provincial auditor all); admins see none."""
+    organisation's and those below it (a provincial auditor all), a supervisor its side's cases
+    of its organisation and those below it; admins see none."""
     if account.role in ("court_clerk", "judge"):
         return Visibility("court", account.org)
     if account.role == "mediator":
@@ -87,6 +88,13 @@ def visibility(account: Account) -> Visibility:
         # An auditor sees its organisation and everything below it in the registry.
         below = default_registry().scope_names(account.org)
         return Visibility("either", account.org, below)
+    if account.role == "supervisor":
+        # A court's head oversees the cases its courts hold, a committee's head those referred to
+        # its committees: the side the organisation acts on, down the registry.
+        registry = default_registry()
+        org = registry.find(account.org)
+        side = "court" if org is not None and org.kind == "court" else "mediator"
+        return Visibility(side, account.org, registry.scope_names(account.org))
     return Visibility("none")
 
 

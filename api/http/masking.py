@@ -2,8 +2,9 @@
 
 Court clerks, judges and mediators deal with the parties and see identity and phone numbers in
 full. Auditors check timeliness and see them masked (ID 330102********123X, phone 138****5678);
-so does anyone else who may read a case. People also type numbers into free text (a summary, a
-place, a reason): those are found by pattern and masked the same way.
+so do supervisors, who oversee the handling of many organisations' cases and do not contact the
+parties themselves, and so does anyone else who may read a case. People also type numbers into
+free text (a summary, a place, a reason): those are found by pattern and masked the same way.
 """
 
 from __future__ import annotations

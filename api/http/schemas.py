@@ -22,7 +22,7 @@ else:
     Party = Literal[catalogue.field_choices("party")]
     Procedure = Literal[catalogue.field_choices("procedure")]
     ServedBy = Literal[catalogue.field_choices("channel")]
-Role = Literal["court_clerk", "mediator", "judge", "auditor", "admin"]
+Role = Literal["court_clerk", "mediator", "judge", "auditor", "supervisor", "admin"]
 Text = str
 
 

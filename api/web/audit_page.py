@@ -20,8 +20,10 @@ from starlette.responses import Response
 
 from api.audit_events import audit_events
 from api.http.deps import Services, Svc, visibility
+from api.web.deadlines import today_shanghai
 from api.web.pages import XLSX, Me, Text, case_url, page, translator
 from api.web.plain import kind_zh, plain_zh
+from api.web.rollup import roll_up_table
 from standard_rules.audit import AuditResult, Finding
 from standard_rules.eventlog import Event, shanghai_day
 from standard_rules.statistics import NO_ORG
@@ -160,6 +162,7 @@ def audit_dashboard(
         region_chart=region_chart,
         case_url=case_url,
         chosen=chosen,
+        rollup=roll_up_table(svc, scope, chosen.start, chosen.end, today_shanghai()),
         orgs=sorted(set(_choices(reads, scope, summary.by_org)) | ({chosen.org} - {""})),
         plain=lambda text: plain_zh(str(text), t),
         kind_name=lambda kind: kind_zh(str(kind), t),

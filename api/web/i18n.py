@@ -251,6 +251,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "The statistics module is not ready; only the audit is shown.",
     ),
     "audit.definitions": ("口径", "Definitions"),
+    "rollup.title": ("省市县分级统计（同比）", "Cases by city and county, year on year"),
+    "rollup.period": (
+        "{start} 至 {end} 立案的案件，对比上年同期 {last_start} 至 {last_end}",
+        "Cases opened {start} to {end}, against {last_start} to {last_end} a year earlier",
+    ),
+    "rollup.city": ("按市", "By city"),
+    "rollup.county": ("按县（市、区）", "By county"),
+    "rollup.area": ("地区", "Area"),
+    "rollup.cases": ("本期", "This period"),
+    "rollup.last_year": ("上年同期", "A year earlier"),
+    "rollup.change": ("同比", "Change"),
+    "rollup.none": ("本期与上年同期均无案件。", "No cases in either period."),
     # errors
     "error.title": ("出错了", "Something went wrong"),
     "error.404": (
@@ -276,6 +288,7 @@ ROLE: dict[str, tuple[str, str]] = {
     "judge": ("法官", "Judge"),
     "mediator": ("消保委调解员", "Mediator"),
     "auditor": ("审计员", "Auditor"),
+    "supervisor": ("督办负责人（院领导/消保委负责人）", "Supervisor"),
     "admin": ("管理员", "Administrator"),
     "system": ("系统", "System"),
     "party": ("当事人", "Party"),

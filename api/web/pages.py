@@ -260,7 +260,8 @@ def inbox(
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     today = today_shanghai()
-    mine_only = scope != "all" and account.role != "auditor"
+    # Auditors and supervisors act on no task: their inbox is everything they oversee.
+    mine_only = scope != "all" and account.role not in ("auditor", "supervisor")
     due_from, due_to = due_range(due, today)
     chosen = TaskFilter(
         role=account.role if mine_only else None,
@@ -326,6 +327,9 @@ def _notices(svc: Services, account: Account) -> list[dict[str, str]]:
     outbox = svc.outbox
     # the newest of each list only: an organisation's outbox grows with its cases
     items = outbox.inbox(account.org, limit=200) + outbox.inbox(f"{account.org}/负责人", limit=200)
+    if account.role == "supervisor":  # escalations of every organisation below too
+        for org in sorted(svc.orgs.scope_names(account.org) - {account.org}):
+            items += outbox.inbox(f"{org}/负责人", limit=200)
     items.sort(key=lambda i: i.sent_at or i.notification.due_at, reverse=True)
     shown: list[dict[str, str]] = []
     seen: set[tuple[str, str, str]] = set()

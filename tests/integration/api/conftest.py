@@ -21,7 +21,7 @@ from storage.accounts import Account, AccountExists
 
 COURT_A, COURT_B = "临海市人民法院", "天台县人民法院"
 CPA_A, CPA_B = "临海市消保委", "天台县消保委"
-ROLES = ("court_clerk", "judge", "mediator", "auditor", "admin")
+ROLES = ("court_clerk", "judge", "mediator", "auditor", "admin", "supervisor")
 ORG = {
     ("court_clerk", "own"): COURT_A,
     ("judge", "own"): COURT_A,
@@ -33,6 +33,9 @@ ORG = {
     ("mediator", "other"): CPA_B,
     ("auditor", "other"): CPA_B,
     ("admin", "other"): "浙江省市场监管局",
+    # A court's head above the case's court (临海 is in 台州), and one of another city.
+    ("supervisor", "own"): "台州市中级人民法院",
+    ("supervisor", "other"): "杭州市中级人民法院",
 }
 # Not an argon2 hash, so never matches: these test people sign in by token only.
 TOKEN_ONLY = "!"  # noqa: S105

@@ -5,7 +5,8 @@ fails this test.
 Reading: a case of another organisation answers 404 (its existence is not revealed); a role
 that may never perform an operation gets 403 before any case is looked up; the engine's own
 check (this task is not for your role, or for your organisation's side) is a 403 too.
-Columns: court_clerk, judge, mediator, auditor, admin; each "own/other".
+Columns: court_clerk, judge, mediator, auditor, admin, supervisor; each "own/other" (a supervisor's
+own organisation is the intermediate court above the case's court).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, json,
 
 @dataclass(frozen=True)
 class Row:
-    expect: str  # "clerk judge mediator auditor admin", each "own/other"
+    expect: str  # "clerk judge mediator auditor admin supervisor", each "own/other"
     request: Callable[[World], Request]
 
     def status(self, role: str, side: str) -> int:
@@ -78,17 +79,18 @@ def new_key(world: World) -> Request:
     return f"/api-keys/{key_id}", None, None
 
 
-READ_CASE = "200/404 200/404 200/404 200/404 403/403"
-COURT_STEP = "200/404 403/404 404/404 403/403 403/403"  # before referral: no mediator yet
-MEDIATOR_STEP = "403/404 403/404 200/404 403/403 403/403"
-JUDGE_STEP = "403/404 200/404 403/404 403/403 403/403"
-ALL_READERS = "200/200 200/200 200/200 200/200 403/403"
-EVERYONE = "200/200 200/200 200/200 200/200 200/200"
-AUDITOR_ONLY = "403/403 403/403 403/403 200/200 403/403"
+# A supervisor reads what is below it and acts on nothing: 403 on every step, before any look-up.
+READ_CASE = "200/404 200/404 200/404 200/404 403/403 200/404"
+COURT_STEP = "200/404 403/404 404/404 403/403 403/403 403/403"  # before referral: no mediator yet
+MEDIATOR_STEP = "403/404 403/404 200/404 403/403 403/403 403/403"
+JUDGE_STEP = "403/404 200/404 403/404 403/403 403/403 403/403"
+ALL_READERS = "200/200 200/200 200/200 200/200 403/403 200/200"
+EVERYONE = "200/200 200/200 200/200 200/200 200/200 200/200"
+AUDITOR_ONLY = "403/403 403/403 403/403 200/200 403/403 403/403"
 
 
 def admin_only(status: int) -> str:
-    return f"403/403 403/403 403/403 403/403 {status}/{status}"
+    return f"403/403 403/403 403/403 403/403 {status}/{status} 403/403"
 
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -100,7 +102,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/users/{username}/password"): Row(
         admin_only(204), a_user("/password", {"password": "a-new-password"})
     ),
-    ("POST", "/auth/logout"): Row("204/204 204/204 204/204 204/204 204/204", fixed("/auth/logout")),
+    ("POST", "/auth/logout"): Row(
+        "204/204 204/204 204/204 204/204 204/204 204/204", fixed("/auth/logout")
+    ),
     ("GET", "/api-keys"): Row(admin_only(200), fixed("/api-keys")),
     ("POST", "/api-keys"): Row(
         admin_only(201),
@@ -109,7 +113,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api-keys/{key_id}"): Row(admin_only(204), new_key),
     ("GET", "/cases"): Row(ALL_READERS, fixed("/cases")),
     # The number is 临海's (浙1082): the other court's clerk may not register under it.
-    ("POST", "/cases"): Row("201/422 403/403 403/403 403/403 403/403", new_case),
+    ("POST", "/cases"): Row("201/422 403/403 403/403 403/403 403/403 403/403", new_case),
     ("GET", "/cases/{case_id}"): Row(READ_CASE, at("sign_for_referral", "", {})),
     ("GET", "/cases/{case_id}/events"): Row(READ_CASE, at("sign_for_referral", "/events", {})),
     ("GET", "/cases/{case_id}/audit"): Row(READ_CASE, at("sign_for_referral", "/audit", {})),
@@ -118,7 +122,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     # The 委派调解函 exists once the case is referred: the court and the mediator may produce it.
     ("POST", "/cases/{case_id}/documents/{kind}"): Row(
-        "200/404 200/404 200/404 403/403 403/403",
+        "200/404 200/404 200/404 403/403 403/403 403/403",
         at(
             "sign_for_referral",
             "/documents/assignment_letter",
@@ -174,7 +178,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/orgs"): Row(EVERYONE, fixed("/orgs", kind="committee")),
     ("GET", "/orgs/{org}/committees"): Row(EVERYONE, fixed("/orgs/临海市人民法院/committees")),
     ("GET", "/case-numbers/next"): Row(
-        "200/200 403/403 403/403 403/403 403/403", fixed("/case-numbers/next")
+        "200/200 403/403 403/403 403/403 403/403 403/403", fixed("/case-numbers/next")
     ),
     ("GET", "/rules/{rule_id}"): Row(EVERYONE, fixed("/rules/R16")),
     ("GET", "/calendar/due"): Row(
@@ -236,7 +240,8 @@ def test_public_operations_need_no_credentials(world: World) -> None:
     assert response.status_code == 401
 
 
-# -- the hierarchy: county, city and province auditors; paired and unpaired committees --------
+# -- the hierarchy: county, city and province auditors and supervisors; paired and unpaired
+# committees ----------------------------------------------------------------------------------
 # The case is 临海市人民法院's, referred to 临海市消保委 (county 临海市, city 台州市). Auditors see
 # their organisation and everything below it; a committee acts only on what was referred to it,
 # however high it sits. Columns: reading the case, signing for the referral.
@@ -254,6 +259,17 @@ HIERARCHY: dict[str, tuple[str, str, str, int, int]] = {
     "paired committee": ("mediator", "临海市消保委", "org", 200, 200),
     "unpaired committee": ("mediator", "天台县消保委", "org", 404, 404),
     "city committee above the paired one": ("mediator", "台州市消保委", "org", 404, 404),
+    # Supervisors see their side's cases of their organisation and below, and act on none.
+    "the court's own supervisor": ("supervisor", "临海市人民法院", "org", 200, 403),
+    "intermediate court supervisor": ("supervisor", "台州市中级人民法院", "org", 200, 403),
+    "high court supervisor": ("supervisor", "浙江省高级人民法院", "org", 200, 403),
+    "another county court's supervisor": ("supervisor", "天台县人民法院", "org", 404, 403),
+    "another city's court supervisor": ("supervisor", "杭州市中级人民法院", "org", 404, 403),
+    "paired committee's head": ("supervisor", "临海市消保委", "org", 200, 403),
+    "city committee head above it": ("supervisor", "台州市消保委", "org", 200, 403),
+    "province committee head": ("supervisor", "浙江省消保委", "org", 200, 403),
+    "unpaired committee's head": ("supervisor", "天台县消保委", "org", 404, 403),
+    "another city's committee head": ("supervisor", "杭州市消保委", "org", 404, 403),
 }
 
 

@@ -4,6 +4,7 @@ fields, on the case, its timeline, the event feed and the case page."""
 from __future__ import annotations
 
 from api.http.masking import mask_text
+from storage.accounts import Account
 from tests.integration.api.conftest import World
 
 SUMMARY = "消费者张伟（身份证11010519491231002X，电话138 1234 5678）称空调不制冷"
@@ -50,3 +51,19 @@ def test_auditors_see_free_text_masked_everywhere(fresh: World) -> None:
     assert "0576-****3456" in seen[0] and "138****5678" in seen[2]
     mediator = fresh.client.get(f"/cases/{case_id}/events", headers=fresh.headers("mediator"))
     assert "0576-85123456" in mediator.text  # those who deal with the parties see it in full
+
+
+def test_supervisors_see_the_parties_numbers_masked(world: World) -> None:
+    """A court's head (here 台州's, above 临海) and a committee's head oversee; they do not
+    contact the parties, so the API masks for them as for auditors."""
+    case_id = world.case_at("sign_for_referral")
+    heads = [world.headers("supervisor")]
+    heads.append(world.bearer(Account("cpa-head", "秘书长", "supervisor", "临海市消保委")))
+    for headers in heads:
+        for url in (f"/cases/{case_id}", f"/cases/{case_id}/events", "/cases"):
+            answer = world.client.get(url, headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert "13812345678" not in answer.text and "1231002X" not in answer.text, url
+        assert "138****5678" in world.client.get(f"/cases/{case_id}", headers=headers).text
+    clerk = world.client.get(f"/cases/{case_id}", headers=world.headers("court_clerk"))
+    assert "13812345678" in clerk.text

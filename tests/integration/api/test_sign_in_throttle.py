@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.throttle import Limits, SignInThrottle
+from api.throttle import Limits, RefusePausedAddresses, SignInThrottle
 from tests.integration.api.conftest import World
 
 GOOD = "a-good-password"
@@ -41,6 +44,12 @@ def test_one_address_guessing_many_accounts_is_paused_others_are_not(fresh: Worl
     assert token(fresh.client, "li", GOOD)[0] == 429  # this address is paused
     elsewhere = TestClient(fresh.app, client=("10.0.0.9", 50000))
     assert token(elsewhere, "li", GOOD)[0] == 200  # another address is not
+    # The paused address is refused before its body is read: a request that would otherwise be
+    # a 422 (no form at all) is the same 429, so a refused guess costs no form parsing.
+    bare = fresh.client.post("/auth/token", content=b"{not a form")
+    assert bare.status_code == 429 and bare.json()["code"] == "too_many_attempts"
+    assert int(bare.headers["Retry-After"]) > 800
+    assert elsewhere.post("/auth/token", content=b"{not a form").status_code == 422
 
 
 def test_a_success_clears_the_account_count() -> None:
@@ -80,3 +89,31 @@ def test_the_sign_in_page_says_so_in_chinese(fresh: World) -> None:
     answer = client.post("/ui/login", data={**data, "password": GOOD}, follow_redirects=False)
     assert answer.status_code == 429
     assert "登录失败次数过多，请在15分钟后再试" in answer.text
+
+
+def test_a_paused_address_is_answered_late_and_never_reaches_the_app() -> None:
+    """The refusal waits `delay` (asyncio, no thread), so one connection cannot send more than
+    one refused guess per `delay`; the app behind never sees the request."""
+    throttle = SignInThrottle(Limits(per_address=1))
+    throttle.failed("anyone", "10.0.0.7")
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body is not read")
+
+    guard = RefusePausedAddresses(app, throttle, delay=0.2)
+    scope = {"type": "http", "method": "POST", "path": "/auth/token", "client": ("10.0.0.7", 1)}
+    started = time.monotonic()
+    asyncio.run(guard(scope, receive, send))
+    assert time.monotonic() - started >= 0.2
+    assert sent[0]["status"] == 429 and not reached
+    asyncio.run(guard({**scope, "client": ("10.0.0.8", 1)}, receive, send))
+    assert reached == ["/auth/token"]  # another address goes through
