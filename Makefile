@@ -6,6 +6,8 @@ PORT    ?= 8000
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# bpmnlint and the bpmn-js viewer, pinned by tools/bpmnlint/package-lock.json (tests only)
+NODE    := tools/bpmnlint/node_modules/.installed
 
 .PHONY: run test lint typecheck test-fast bench lock clean bootstrap
 
@@ -14,6 +16,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+$(NODE): tools/bpmnlint/package.json tools/bpmnlint/package-lock.json
+	npm ci --prefix tools/bpmnlint --no-audit --no-fund --loglevel=error
+	@touch $(NODE)
 
 run:
 	@PY=$(PY) bash scripts/bootstrap.sh run
@@ -34,10 +40,10 @@ typecheck: $(STAMP)
 
 test:
 	@PY=$(PY) bash scripts/bootstrap.sh test
-	@$(MAKE) --no-print-directory lint typecheck
+	@$(MAKE) --no-print-directory lint typecheck $(NODE)
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(NODE)
 	$(BIN)/python -m pytest -x -q -m "not slow"
 
 bench: $(STAMP)

@@ -111,6 +111,13 @@ class Engine:
     def events(self, case_id: str) -> list[CaseEvent]:
         return queries.events(self.store, case_id)
 
+    def finished_steps(self, case_id: str) -> frozenset[str]:
+        """BPMN ids of the steps the case has completed (closed cases too)."""
+        stored = self.store.get(case_id)
+        if stored is None:
+            raise CaseNotFound(f"案件 {case_id} 不存在")
+        return frozenset(runtime.finished(self.serializer.deserialize_json(stored.workflow)))
+
     def tasks(self, case_id: str) -> list[TaskView]:
         return queries.tasks(self.store, case_id)
 

@@ -3,7 +3,8 @@
 # machine lets us) before `make run`, `make test` and `.ci/run` do anything else.
 #
 #   scripts/bootstrap.sh run      Python 3.11 with venv, a CJK TrueType font (the PDF letters)
-#   scripts/bootstrap.sh test     the same, Chromium (tests/e2e), and PostgreSQL started if present
+#   scripts/bootstrap.sh test     the same, Chromium (tests/e2e), Node.js with npm (the BPMN lint),
+#                                 and PostgreSQL started if present
 #   scripts/bootstrap.sh fonts    print the font files looked for, in order of preference
 #   add --check                   report only: never install, exit 1 with the command to run
 #
@@ -113,6 +114,15 @@ need_browser() {
   fi
 }
 
+need_node() {
+  # bpmnlint and the bpmn-js viewer check workflows/*.bpmn (tests/workflows, tests/e2e); the
+  # Makefile installs them from tools/bpmnlint/package-lock.json with npm ci
+  if ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+    manual+=("install Node.js 20 with npm")
+  fi
+}
+
 start_postgres() {
   # The machines of this project ship PostgreSQL; start it if it is installed but down. Without
   # one, the PostgreSQL tests skip on a laptop and fail under CI (tests/integration/conftest.py).
@@ -131,6 +141,7 @@ need_python
 need_font
 if [ "$goal" = test ]; then
   need_browser
+  need_node
   start_postgres
 fi
 
@@ -154,7 +165,7 @@ if [ "$can_install" = 1 ]; then
     manual=()
     need_python
     need_font
-    [ "$goal" = test ] && need_browser
+    [ "$goal" = test ] && need_browser && need_node
     [ ${#packages[@]} -eq 0 ] && exit 0
   fi
   echo "bootstrap: still missing after apt-get: ${packages[*]}" >&2

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
+from tools.bpmn_layout import Item, Link, Placement, Scorer, improve, timer_order
+
 SIZES = {
     "startEvent": (36, 36),
     "endEvent": (36, 36),
@@ -64,6 +66,7 @@ class Process:
     documentation: str = ""
     nodes: dict[str, Node] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
+    _placed: Placement | None = field(default=None, repr=False)
 
     # -- authoring ---------------------------------------------------------------------------
     def _add(self, node: Node) -> str:
@@ -219,9 +222,10 @@ class Process:
             else:
                 slot[n.id] = rows.get(key, 0)
             rows[key] = slot[n.id] + 1
-        lane_rows = {
-            lane: max([r for (ln, _), r in rows.items() if ln == lane] or [1]) for lane in stacked
-        }
+        slot, stacked, col = self._improve(col, slot, stacked)
+        lane_rows = dict.fromkeys(stacked, 1)
+        for n in main:
+            lane_rows[n.lane] = max(lane_rows[n.lane], slot[n.id] + 1)
         # the pool's vertical title needs room too: spread any shortfall over the lanes
         content = sum(lane_rows[lane] * ROW for lane in stacked)
         shortfall = _text_width(self.name) * 12 // 11 + 40 - content
@@ -232,17 +236,14 @@ class Process:
             height = lane_rows[lane] * ROW + 2 * pad
             top[lane] = (y, height)
             y += height
-        lane_box = {lane: top[lane] for lane in LANE_LABELS if lane in top}
+        lane_box = {lane: top[lane] for lane in stacked}
         boxes: dict[str, tuple[int, int, int, int]] = {}
         for n in main:
             w, h = SIZES[n.kind]
             cx = CONTENT_X + col[n.id] * COLUMN + COLUMN // 2
             cy = lane_box[n.lane][0] + pad + slot[n.id] * ROW + ROW // 2
             boxes[n.id] = (cx - w // 2, cy - h // 2, w, h)
-        attached: dict[str, list[str]] = {}
-        for n in self.nodes.values():
-            if n.kind == "boundaryEvent":
-                attached.setdefault(n.attached_to, []).append(n.id)
+        attached = timer_order(self._items(), self._links(), lambda n: _mid(boxes[n]))
         for task, timers in attached.items():
             ax, ay, aw, ah = boxes[task]
             for k, timer in enumerate(timers):
@@ -250,6 +251,21 @@ class Process:
                 cx = ax + aw * (k + 1) // (len(timers) + 1) if len(timers) > 1 else ax + aw // 3
                 boxes[timer] = (cx - 18, ay + ah - 18, 36, 36)
         return {n: boxes[n] for n in self.nodes}, lane_box
+
+    def _items(self) -> dict[str, Item]:
+        return {n.id: Item(n.id, n.kind, n.lane, n.attached_to) for n in self.nodes.values()}
+
+    def _links(self) -> list[Link]:
+        return [Link(f.source, f.target) for f in self.flows]
+
+    def _improve(
+        self, col: dict[str, int], slot: dict[str, int], lanes: list[str]
+    ) -> tuple[dict[str, int], list[str], dict[str, int]]:
+        """Lane order, rows and columns with the fewest crossings (tools/bpmn_layout.py)."""
+        if self._placed is None:
+            start = Placement(lanes, slot, col)
+            self._placed = improve(Scorer(self._items(), self._links()), start)
+        return self._placed.slot, self._placed.lanes, self._placed.col
 
     def _ports(
         self, f: Flow, boxes: dict[str, Box], col: dict[str, int]
@@ -306,7 +322,8 @@ class Process:
             cx = x + w // 2
             if n.kind == "boundaryEvent":
                 timers = [t for t in self.nodes.values() if t.attached_to == n.attached_to]
-                if len(timers) > 1 and timers.index(n) == 0:
+                leftmost = min(timers, key=lambda t: boxes[t.id][0])
+                if len(timers) > 1 and leftmost is n:
                     labels[n.id] = (cx - 6 - lw, y + h + 2, lw, lh)  # left of the downward flow
                 else:
                     labels[n.id] = (cx + 6, y + h + 2, lw, lh)
@@ -325,7 +342,7 @@ class Process:
     ) -> tuple[dict[str, Box], dict[str, tuple[int, int]], dict[str, list[Point]], dict[str, Box]]:
         """Shapes, lanes, the routed waypoints of every flow and the bounds of every label."""
         boxes, lane_box = self.layout()
-        col = self._columns()
+        col = self._placed.col if self._placed else self._columns()
         ports = {f.id: self._ports(f, boxes, col) for f in self.flows}
         used: dict[str, set[int]] = {n: set() for n in self.nodes}
         for f in self.flows:
@@ -490,7 +507,7 @@ RIGHT, DOWN, LEFT, UP = 0, 1, 2, 3
 STEP = {RIGHT: (1, 0), DOWN: (0, 1), LEFT: (-1, 0), UP: (0, -1)}
 OPPOSITE = {RIGHT: LEFT, LEFT: RIGHT, UP: DOWN, DOWN: UP}
 MARGIN, STUB = 12, 20  # clearance kept around shapes; straight run out of a port
-BEND, OVERLAP, CROSS, TOUCH = 40, 4, 12, 300  # routing costs: bend, shared run (per px), crossing,
+BEND, OVERLAP, CROSS, TOUCH = 40, 4, 400, 300  # routing costs: bend, shared run (per px), crossing,
 # and passing through another flow's port or corner
 
 

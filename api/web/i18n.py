@@ -121,6 +121,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "case.diagram": ("流程图", "Process diagram"),
     "case.diagram.current": ("当前步骤（高亮）：", "Current step (highlighted): "),
     "case.diagram.none": ("无（已结案）", "none (closed)"),
+    "case.diagram.done": ("已完成的步骤（绿色）", "Finished steps (green)"),
     "case.diagram.sub": ("子流程：", "Sub-process: "),
     "case.tasks": ("现在可以办理", "What you can do now"),
     "case.tasks.none": (

@@ -480,6 +480,10 @@ def _case_page(
     ]
     bpmn_ids = {task.bpmn_id for task in view.tasks}
     here, inner = diagram.placement(view.process_id, bpmn_ids)
+    # finished steps are tinted; a call activity the case is still inside counts as current
+    done_here, done_inner = diagram.placement(
+        view.process_id, set(engine.finished_steps(case_id)) - bpmn_ids
+    )
     current_names = ", ".join(t.task(task.bpmn_id, task.title_zh) for task in view.tasks) or t(
         "case.diagram.none"
     )
@@ -487,10 +491,17 @@ def _case_page(
     diagrams = [
         (
             t.process(view.process_id),
-            diagram.render(view.process_id, here, title + current_names, element_id="diagram-main"),
+            diagram.render(
+                view.process_id,
+                here,
+                title + current_names,
+                done=done_here - here,
+                element_id="diagram-main",
+            ),
         )
     ]
-    for sub, ids in inner.items():
+    for sub in sorted(set(inner) | set(done_inner)):
+        ids = inner.get(sub, set())
         sub_name = t.process(sub)
         diagrams.append(
             (
@@ -499,6 +510,7 @@ def _case_page(
                     sub,
                     ids,
                     f"{sub_name}。{t('case.diagram.current')}{current_names}",
+                    done=done_inner.get(sub, set()) - ids,
                     element_id=f"diagram-{sub}",
                 ),
             )

@@ -281,6 +281,16 @@ def period_reference(workflow: Any, task_id: str, expression: str) -> tuple[str,
     return str(rule), str(period)
 
 
+def finished(workflow: Any) -> set[str]:
+    """The BPMN ids of the steps this case has been through, in its process and the ones it
+    called (the case page tints them on the diagram)."""
+    return {
+        task.task_spec.bpmn_id
+        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        if task.task_spec.bpmn_id
+    }
+
+
 def is_completed(workflow: Any) -> bool:
     return bool(workflow.is_completed())
 

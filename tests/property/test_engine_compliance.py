@@ -40,14 +40,14 @@ from tests.property.reference import mediation_due
 
 ENGINE_RULES = {"R02", "R16", "R17", "R22", "R40", "T01"}
 COURT, CPA, OTHER = "临海市人民法院", "临海市消保委", "天台县消保委"
-DATA = Path(__file__).parent / "data"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PACKS = {
     "base": default_pack(),
-    "local": apply_override(default_pack(), DATA / "local-agreement.toml"),
+    "local": apply_override(default_pack(), FIXTURES / "packs" / "local-agreement.toml"),
 }
 CALENDAR = default_calendar()
 # The 2027 notice loaded mid-run (while 2027 is still ahead) re-arms what it moves.
-NOTICE_2027 = load_schedule_file(DATA / "cn-2027.toml")
+NOTICE_2027 = load_schedule_file(FIXTURES / "calendars" / "cn-2027.toml")
 OFFICIAL_2027 = LegalCalendar({**official_schedules(), 2027: NOTICE_2027})
 SHANGHAI = timezone(timedelta(hours=8))
 SPECS = SpecLibrary()
