@@ -23,11 +23,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from api.demo import BUSINESSES, COURTS, CPAS, SHANGHAI, DemoClock, populate
+from api.demo import BUSINESSES, COURTS, CPAS, DemoClock, populate
 from engine.domain.events import GENESIS, CaseEvent, event_hash
 from engine.ports import StoredCase, Timer
 from engine.services import Engine
 from standard_rules.orgs import default_registry
+from standard_rules.timezone import SHANGHAI
 from storage.bulk import NewCase, insert_cases
 from storage.compact import pack_workflow
 from storage.sql import SqlCaseStore

@@ -113,10 +113,7 @@ class Engine:
 
     def finished_steps(self, case_id: str) -> frozenset[str]:
         """BPMN ids of the steps the case has completed (closed cases too)."""
-        stored = self.store.get(case_id)
-        if stored is None:
-            raise CaseNotFound(f"案件 {case_id} 不存在")
-        return frozenset(runtime.finished(self.serializer.deserialize_json(stored.workflow)))
+        return queries.finished_steps(self.store, self.steps.serializer, case_id)
 
     def tasks(self, case_id: str) -> list[TaskView]:
         return queries.tasks(self.store, case_id)

@@ -289,8 +289,8 @@ class SqlCaseStore:
                     if new:
                         everything: list[CaseEvent] | None = list(step.events)
                     elif step.events:
-                        rows = conn.execute(_EVENTS, {"b_id": case.id}).all()
-                        everything = [_event(r) for r in rows]
+                        found_events = conn.execute(_EVENTS, {"b_id": case.id}).all()
+                        everything = [_event(r) for r in found_events]
                     else:
                         everything = None
                     write_findings(conn, self.auditor, case, everything)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from api.http.deps import Services
-from engine.domain.events import SHANGHAI
+from standard_rules.timezone import SHANGHAI
 from storage.scoped import Visibility
 
 

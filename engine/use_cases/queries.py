@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from engine.bpmn import runtime
 from engine.domain.errors import CaseNotFound
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, CaseStore, StoredCase
@@ -33,3 +36,11 @@ def open_cases(store: CaseStore, limit: int, offset: int = 0) -> list[CaseView]:
     return [
         case_view(c) for c in store.query(CaseQuery(open_only=True, limit=limit, offset=offset))
     ]
+
+
+def finished_steps(store: CaseStore, serializer: Any, case_id: str) -> frozenset[str]:
+    """BPMN ids of the steps the case has completed (closed cases too), for the diagram."""
+    stored = store.get(case_id)
+    if stored is None:
+        raise CaseNotFound(f"案件 {case_id} 不存在")
+    return frozenset(runtime.finished(serializer.deserialize_json(stored.workflow)))
