@@ -1,8 +1,9 @@
 """Many new cases written at once (`suitiao demo` at province size, benchmarks).
 
 The rows are those a step writes for a new case (case row, events, timers, waiting-task rows,
-signed chain head), one transaction per call with one multi-row statement per table, and the
-signed case count moved once for the batch. Nothing is checked beyond the database's keys: the
+findings audited from the case's events, signed chain head), one transaction per call with one
+multi-row statement per table, and the signed case count and statistics counters moved once for
+the batch. Nothing is checked beyond the database's keys: the
 caller hands over cases a real engine step produced (or faithful copies of them).
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy import insert
 from engine.domain.errors import CaseExists
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
+from storage.findings import INSERT_FINDINGS, finding_rows
 from storage.integrity import Anchors, heads_t
 from storage.sql import (
     _INSERT_CASE,
@@ -26,6 +28,7 @@ from storage.sql import (
     _event_values,
     _timer_values,
 )
+from storage.stat_counts import add_cases
 from storage.task_rows import task_rows
 
 NewCase = tuple[StoredCase, Sequence[CaseEvent], Sequence[Timer]]
@@ -38,7 +41,7 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
 
     if not batch:
         return
-    cases, events, timers, tasks, heads = [], [], [], [], []
+    cases, events, timers, tasks, heads, findings = [], [], [], [], [], []
     # Copies share their template's document object: compress and hash it once per batch.
     packed: dict[int, tuple[bytes, str]] = {}
     for case, case_events, case_timers in batch:
@@ -51,6 +54,7 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
         events += [_event_values(e) for e in case_events]
         timers += armed
         tasks += task_rows(case)
+        findings += finding_rows(case, store.auditor.findings(case_events))
         if store.anchors is not None:
             mac = store.anchors.case_mac(values, armed, packed[id(case.workflow)][1])
             heads.append({"case_id": case.id, "mac": mac})
@@ -63,6 +67,9 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
                 conn.execute(_INSERT_TIMERS, timers)
             if tasks:
                 conn.execute(_INSERT_TASKS, tasks)
+            if findings:
+                conn.execute(INSERT_FINDINGS, findings)
+            add_cases(conn, cases)
             if store.anchors is not None:
                 conn.execute(_INSERT_HEADS, heads)
                 store.anchors.count_case(conn, added=len(cases))

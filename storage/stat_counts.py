@@ -72,11 +72,19 @@ _STATEMENTS: dict[str, tuple[Any, Any]] = {}
 def move_counters(conn: Connection, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
     """Take a case out of the counters as it was (`old`, None for a new case) and into them
     as it is now."""
+    moves = [(values, sign) for values, sign in ((old, -1), (new, 1)) if values is not None]
+    _move(conn, moves)
+
+
+def add_cases(conn: Connection, new: Iterable[Mapping[str, Any]]) -> None:
+    """Count many new cases at once (bulk inserts): one upsert per key, not per case."""
+    _move(conn, [(values, 1) for values in new])
+
+
+def _move(conn: Connection, moves: Iterable[tuple[Mapping[str, Any], int]]) -> None:
     case_deltas: dict[CaseKey, list[int]] = {}
     opened_deltas: dict[OpenedKey, int] = {}
-    for values, sign in ((old, -1), (new, 1)):
-        if values is None:
-            continue
+    for values, sign in moves:
         case_key, opened_key, events = keys(values)
         delta = case_deltas.setdefault(case_key, [0, 0])
         delta[0] += sign
