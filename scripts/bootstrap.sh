@@ -112,6 +112,11 @@ need_browser() {
     packages+=(chromium)
     manual+=("install Chromium and set SUITIAO_CHROMIUM=/path/to/chromium")
   fi
+  # pdftoppm draws the letters' PDFs as PNGs in tests/e2e/artifacts for a person to look at;
+  # the letters are checked without it, so it is asked for only where apt can install it
+  if ! command -v pdftoppm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    packages+=(poppler-utils)
+  fi
 }
 
 need_node() {
