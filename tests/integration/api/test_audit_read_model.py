@@ -4,6 +4,7 @@ under the same organisations on the API and the page, scoped to what the caller 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     engine.clock = clock
     populate(engine, clock, cases=40, days=120, seed=7)
     world = World(app)
+    world._ids = itertools.count(9001)  # past the demo's own numbers in the same court
     clock.instant = SystemClock().now() - timedelta(days=90)
     world.open()  # and nobody acts on it again: overdue and stalled, whatever the demo drew
     engine.clock = SystemClock()
