@@ -308,6 +308,36 @@ class Process:
                 return (sx + sw // 2, sy + sh), DOWN, (tx, tcy), RIGHT
         return (sx + sw, scy), RIGHT, (tx, tcy), RIGHT
 
+    def _planned(
+        self,
+        f: Flow,
+        port: tuple[Point, int, Point, int],
+        boxes: dict[str, Box],
+        labels: dict[str, Box],
+    ) -> list[Point] | None:
+        """The one- or two-bend path tools/bpmn_layout.py scored this flow by, if no shape or
+        label is in its way."""
+        (sx, sy), sdir, (tx, ty), tdir = port
+        if sdir == RIGHT and tdir == RIGHT and sy == ty and tx > sx:
+            points = [(sx, sy), (tx, ty)]
+        elif sdir == RIGHT and tdir == RIGHT and tx - STUB > sx + STUB:
+            points = [(sx, sy), (tx - STUB, sy), (tx - STUB, ty), (tx, ty)]
+        elif (
+            sdir in (UP, DOWN) and tdir == RIGHT and tx - STUB > sx and (ty > sy) == (sdir == DOWN)
+        ):
+            points = [(sx, sy), (sx, ty), (tx, ty)]
+        elif sdir == UP and tdir == DOWN:
+            over = min(sy, ty) - STUB
+            points = [(sx, sy), (sx, over), (tx, over), (tx, ty)]
+        else:
+            return None
+        own = {f.source, f.target, self.nodes[f.source].attached_to}
+        blocks = [_grow(b, MARGIN // 2) for n, b in boxes.items() if n not in own]
+        blocks += [b for n, b in labels.items() if n not in own]
+        if any(_cuts(a, b, block) for a, b in pairwise(points) for block in blocks):
+            return None
+        return points
+
     def _node_labels(self, boxes: dict[str, Box], used: dict[str, set[int]]) -> dict[str, Box]:
         """Bounds of the external labels of events and gateways, clear of the flows' ports."""
         labels: dict[str, Box] = {}
@@ -368,7 +398,17 @@ class Process:
 
         for f in sorted(self.flows, key=rank):
             start, sdir, end, tdir = ports[f.id]
-            routes[f.id] = grid.route(start, sdir, end, tdir, (f.source, f.target))
+            owner = (f.source, f.target)
+            searched = grid.route(start, sdir, end, tdir, owner, commit=False)
+            planned = self._planned(f, ports[f.id], boxes, labels)
+            # the straight path the placement was chosen for, unless the search does better
+            if planned is not None and _crossed(planned, routes, ends, owner) <= _crossed(
+                searched, routes, ends, owner
+            ):
+                routes[f.id] = planned
+            else:
+                routes[f.id] = searched
+            grid.claim(routes[f.id], owner)
         taken = list(boxes.values()) + list(labels.values())
         segments = [(a, b) for pts in routes.values() for a, b in pairwise(pts)]
         for f in self.flows:
@@ -649,7 +689,13 @@ class _Grid:
         return self.links[key]
 
     def route(
-        self, start: Point, sdir: int, end: Point, tdir: int, owner: tuple[str, str]
+        self,
+        start: Point,
+        sdir: int,
+        end: Point,
+        tdir: int,
+        owner: tuple[str, str],
+        commit: bool = True,
     ) -> list[Point]:
         import heapq
 
@@ -714,16 +760,79 @@ class _Grid:
             path.append(state[0])
             state = prev.get(state)
         path.reverse()
-        for a, b in pairwise(path):
-            key = (a, b) if a < b else (b, a)
-            self.usage.setdefault(key, []).append(owner)
-            axis = 0 if a[1] == b[1] else 1
-            self.through.setdefault(a, []).append((axis, owner))
-            self.through.setdefault(b, []).append((axis, owner))
         points = _simplify([start] + [(self.xs[i], self.ys[j]) for i, j in path] + [end])
-        for x, y in points[1:-1]:
-            self.reserved.setdefault((self.ix[x], self.iy[y]), []).append(owner)
+        if commit:
+            self.claim(points, owner)
         return points
+
+    def claim(self, points: list[Point], owner: tuple[str, str]) -> None:
+        """Mark a routed path on the grid, so the flows routed after it keep clear of it."""
+        for (x1, y1), (x2, y2) in pairwise(points):
+            if x1 == x2 and x1 in self.ix:
+                cells = [
+                    (self.ix[x1], j)
+                    for j, y in enumerate(self.ys)
+                    if min(y1, y2) <= y <= max(y1, y2)
+                ]
+                axis = 1
+            elif y1 == y2 and y1 in self.iy:
+                cells = [
+                    (i, self.iy[y1])
+                    for i, x in enumerate(self.xs)
+                    if min(x1, x2) <= x <= max(x1, x2)
+                ]
+                axis = 0
+            else:
+                continue
+            for a, b in pairwise(cells):
+                self.usage.setdefault((a, b) if a < b else (b, a), []).append(owner)
+            for cell in cells:
+                self.through.setdefault(cell, []).append((axis, owner))
+        for x, y in points[1:-1]:
+            if x in self.ix and y in self.iy:
+                self.reserved.setdefault((self.ix[x], self.iy[y]), []).append(owner)
+
+
+def _cuts(a: Point, b: Point, box: Box) -> bool:
+    """Whether an axis-parallel segment enters the inside of a box."""
+    x, y, w, h = box
+    if a[0] == b[0]:
+        return x < a[0] < x + w and min(a[1], b[1]) < y + h and max(a[1], b[1]) > y
+    return y < a[1] < y + h and min(a[0], b[0]) < x + w and max(a[0], b[0]) > x
+
+
+def _crossed(
+    points: list[Point],
+    routes: dict[str, list[Point]],
+    ends: dict[str, tuple[str, str]],
+    owner: tuple[str, str],
+) -> int:
+    """Crossings (and shared stretches, which the reader cannot tell apart) of a path with
+    the flows routed so far, other than those it forks from or joins."""
+    count = 0
+    for other, route in routes.items():
+        source, target = ends[other]
+        if source == owner[0] or target == owner[1]:
+            continue
+        for a, b in pairwise(points):
+            for c, d in pairwise(route):
+                count += _meets(a, b, c, d)
+    return count
+
+
+def _meets(a: Point, b: Point, c: Point, d: Point) -> int:
+    if (a[0] == b[0]) != (c[0] == d[0]):  # one across, one down
+        (h1, h2), (v1, v2) = ((a, b), (c, d)) if a[1] == b[1] else ((c, d), (a, b))
+        x, y = v1[0], h1[1]
+        return int(
+            min(h1[0], h2[0]) < x < max(h1[0], h2[0]) and min(v1[1], v2[1]) < y < max(v1[1], v2[1])
+        )
+    same_line = (a[0] == b[0] == c[0] == d[0]) or (a[1] == b[1] == c[1] == d[1])
+    if not same_line:
+        return 0
+    k = 1 if a[0] == b[0] else 0
+    shared = min(max(a[k], b[k]), max(c[k], d[k])) > max(min(a[k], b[k]), min(c[k], d[k]))
+    return 3 if shared else 0  # two flows on one line read as one: worse than a crossing
 
 
 def _simplify(points: list[Point]) -> list[Point]:

@@ -133,6 +133,28 @@ def crossings(drawing: Drawing) -> list[tuple[str, str]]:
     return found
 
 
+def overlaps(drawing: Drawing) -> list[tuple[str, str]]:
+    """Two flows that neither fork from nor join each other running along one line."""
+    found = []
+    for a, b in combinations(drawing.edges, 2):
+        if a.source == b.source or a.target == b.target:
+            continue
+        if any(_collinear(sa, sb) for sa in pairwise(a.points) for sb in pairwise(b.points)):
+            found.append((a.id, b.id))
+    return found
+
+
+def _collinear(a: Segment, b: Segment) -> bool:
+    (p1, p2), (q1, q2) = a, b
+    if p1[0] == p2[0] == q1[0] == q2[0]:
+        k = 1
+    elif p1[1] == p2[1] == q1[1] == q2[1]:
+        k = 0
+    else:
+        return False
+    return min(max(p1[k], p2[k]), max(q1[k], q2[k])) > max(min(p1[k], p2[k]), min(q1[k], q2[k]))
+
+
 def intrusions(drawing: Drawing) -> list[tuple[str, str]]:
     found = []
     for edge in drawing.edges:
@@ -148,12 +170,17 @@ def intrusions(drawing: Drawing) -> list[tuple[str, str]]:
 def main(paths: list[str]) -> int:
     for name in paths:
         drawing = read(Path(name))
-        cross, through = crossings(drawing), intrusions(drawing)
-        sys.stdout.write(f"{Path(name).name}: {len(cross)} crossings, {len(through)} intrusions\n")
+        cross, through, shared = crossings(drawing), intrusions(drawing), overlaps(drawing)
+        sys.stdout.write(
+            f"{Path(name).name}: {len(cross)} crossings, {len(through)} intrusions,"
+            f" {len(shared)} overlaps\n"
+        )
         for a, b in cross:
             sys.stdout.write(f"  cross  {a} × {b}\n")
         for a, b in through:
             sys.stdout.write(f"  through {a} ⟂ {b}\n")
+        for a, b in shared:
+            sys.stdout.write(f"  overlap {a} = {b}\n")
     return 0
 
 

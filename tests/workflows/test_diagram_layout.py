@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.diagram_check import Drawing, Edge, crossings, intrusions, read
+from tools.diagram_check import Drawing, Edge, crossings, intrusions, overlaps, read
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.bpmn"))
@@ -26,6 +26,11 @@ def allowed_crossings() -> dict[str, int]:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_no_flow_runs_through_a_shape(path: Path) -> None:
     assert intrusions(read(path)) == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_no_two_unrelated_flows_share_a_line(path: Path) -> None:
+    assert overlaps(read(path)) == []
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -90,3 +95,11 @@ def test_crossing_flows_are_counted_but_forks_are_not() -> None:
     fork = Edge("w", "a", "y", ((10.0, 100.0), (10.0, 300.0)))  # shares its source with h
     assert crossings(_shape_drawing([across, down])) == [("h", "v")]
     assert crossings(_shape_drawing([across, fork])) == []
+
+
+def test_flows_on_one_line_are_found_unless_they_fork() -> None:
+    one = Edge("p", "a", "b", ((0.0, 100.0), (300.0, 100.0)))
+    other = Edge("q", "c", "x", ((100.0, 100.0), (400.0, 100.0)))
+    sibling = Edge("r", "a", "y", ((0.0, 100.0), (200.0, 100.0)))
+    assert overlaps(_shape_drawing([one, other])) == [("p", "q")]
+    assert overlaps(_shape_drawing([one, sibling])) == []
