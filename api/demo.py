@@ -102,7 +102,12 @@ def _payload(rng: random.Random, task: TaskView, choice: str, today: str) -> dic
         )
     if choice == "apply":
         payload["joint"] = True
-        payload["court"] = rng.choice(COURTS)  # used for complaint agreements (R41)
+        # Used for complaint agreements (R41): the committee's own court, as the registry pairs
+        # them. Still drawn, so the rest of the demo's random choices stay as they were.
+        drawn = rng.choice(COURTS)
+        payload["court"] = {cpa: court for court, cpa in CPA_OF_COURT.items()}.get(
+            task.org or "", drawn
+        )
     return payload
 
 

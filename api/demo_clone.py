@@ -95,10 +95,16 @@ def _parties(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def _mapped(template: Template, pair: Pair) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
-    """The template's facts and events with `pair`'s organisations (kept: copies repeat)."""
+Mapped = dict[tuple[int, str], tuple[dict[str, Any], list[tuple[Any, ...]]]]
+
+
+def _mapped(
+    template: Template, pair: Pair, cache: Mapped
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """The template's facts and events with `pair`'s organisations. `cache` lives no longer
+    than the templates it holds (it is keyed by their id())."""
     key = (id(template), pair.court)
-    found = _MAPPED.get(key)
+    found = cache.get(key)
     if found is None:
         names = dict.fromkeys(COURTS, pair.court) | dict.fromkeys(CPAS, pair.committee)
         events = []
@@ -108,17 +114,16 @@ def _mapped(template: Template, pair: Pair) -> tuple[dict[str, Any], list[tuple[
             record = draft.record()
             del record["case"]
             events.append((e.activity, e.at, data, e.actor, e.role, org, record))
-        found = _MAPPED[key] = (_swap(template.case.facts, names), events)
+        found = cache[key] = (_swap(template.case.facts, names), events)
     return found
 
 
-_MAPPED: dict[tuple[int, str], tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
-
-
-def copy_case(template: Template, n: int, pair: Pair, rng: random.Random) -> NewCase:
-    """The template as the n-th case of `pair`'s court and committee."""
+def copy_case(
+    template: Template, n: int, pair: Pair, rng: random.Random, cache: Mapped | None = None
+) -> NewCase:
+    """The template as the n-th case of `pair`'s court and committee (`cache`: see _mapped)."""
     case_id = _case_id(template.case, n, pair)
-    facts, drafts = _mapped(template, pair)
+    facts, drafts = _mapped(template, pair, {} if cache is None else cache)
     facts = dict(facts)
     if "consumer" in facts:
         facts.update(_parties(rng))
@@ -200,12 +205,13 @@ def copy_templates(
     rng = random.Random(seed + 1)  # noqa: S311 -- sample data, reproducible by seed
     pending: list[NewCase] = []
     stored = 0
+    cache: Mapped = {}
     for n in numbers:
         if open_share is None:
             template = rng.choice(pool)
         else:
             template = rng.choice(open_pool if rng.random() < open_share else closed_pool)
-        pending.append(copy_case(template, n, pairs[n % len(pairs)], rng))
+        pending.append(copy_case(template, n, pairs[n % len(pairs)], rng, cache))
         if len(pending) >= batch:
             insert_cases(store, pending)
             stored += len(pending)

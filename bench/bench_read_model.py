@@ -39,7 +39,8 @@ def url_for(kind: str, folder: Path, name: str) -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{db}"
 
 
-def run(url: str, cases: int, read_model: bool) -> float:
+def run(url: str, cases: int, read_model: bool) -> tuple[float, float]:
+    """(steps per wall second, steps per CPU second of this process)."""
     clock = fx.FakeClock(fx.T0)
     store = SqlCaseStore.from_url(url, Anchors("bench-secret-" + "x" * 40))
     store.write_read_model = read_model
@@ -48,14 +49,15 @@ def run(url: str, cases: int, read_model: bool) -> float:
     for case_id in ids:
         fx.open_case(engine, case_id)
     steps = 0
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     for k in range(len(fx.PATH)):
         for case_id in ids:
             fx.do_step(engine, case_id, k)
             steps += 1
     rate = steps / (time.perf_counter() - started)
+    cpu_rate = steps / (time.process_time() - started_cpu)
     store.engine.dispose()
-    return rate
+    return rate, cpu_rate
 
 
 def main() -> None:
@@ -66,21 +68,29 @@ def main() -> None:
     args = parser.parse_args()
     for kind in args.db:
         without, with_rows = [], []
+        cpu: dict[bool, list[float]] = {False: [], True: []}
         for r in range(args.rounds):
             with tempfile.TemporaryDirectory() as tmp:
                 # Alternate which variant goes first, so a load spike does not favour one.
                 order = (False, True) if r % 2 == 0 else (True, False)
                 for read_model in order:
-                    rate = run(
-                        url_for(kind, Path(tmp), f"r{r}{int(read_model)}"), args.cases, read_model
-                    )
+                    url = url_for(kind, Path(tmp), f"r{r}{int(read_model)}")
+                    rate, cpu_rate = run(url, args.cases, read_model)
                     (with_rows if read_model else without).append(rate)
+                    cpu[read_model].append(cpu_rate)
         w, wo = statistics.median(with_rows), statistics.median(without)
         for label, rates in (("without", without), ("with", with_rows)):
             listed = ", ".join(f"{x:.0f}" for x in rates)
             median = statistics.median(rates)
             print(f"{kind}: steps/s {label} read model {median:6.0f}  (rounds: {listed})")
         print(f"{kind}: with / without {w / wo:.2f} (drop {100 * (1 - w / wo):.0f} %)", flush=True)
+        c, co = statistics.median(cpu[True]), statistics.median(cpu[False])
+        # SQLite runs in this process, so its CPU counts; PostgreSQL's server CPU does not.
+        print(
+            f"{kind}: steps per CPU second of this process: without {co:.0f}, with {c:.0f}, "
+            f"ratio {c / co:.2f} (drop {100 * (1 - c / co):.0f} %)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

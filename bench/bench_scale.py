@@ -98,7 +98,7 @@ def database(kind: str, folder: Path, pg: str) -> str:
         )
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_NAME)))
         info = admin.info
-    return f"postgresql://{info.user}@{info.host}:{info.port}/{PG_NAME}"
+        return f"postgresql://{info.user}@{info.host}:{info.port}/{PG_NAME}"
 
 
 def sign_in(client: TestClient, user: str) -> dict[str, str]:
