@@ -48,14 +48,14 @@ def _create() -> None:
         ("ix_finding_rows_court", ["court_org", "case_id", "n"]),
         ("ix_finding_rows_cpa", ["mediator_org", "case_id", "n"]),
         ("ix_finding_rows_org", ["org", "case_id", "n"]),
-        ("ix_finding_rows_rule", ["rule", "visible_from"]),
         (
-            "ix_finding_rows_visible",
+            "ix_finding_rows_rule",
             [
-                *("visible_from", "rule", "org", "kind", "status", "day_sort"),
+                *("rule", "org", "kind", "visible_from", "status", "day_sort"),
                 *("court_org", "mediator_org"),
             ],
         ),
+        ("ix_finding_rows_visible", ["visible_from"]),
     ):
         op.create_index(name, "finding_rows", columns, unique=False)
     op.create_table(

@@ -1,0 +1,79 @@
+"""What the findings read model and the statistics counters cost a durable step, measured in
+the same run: bench_engine's warm Suitiao variant (N cases through the 8 user tasks of
+pre_filing_referral, interleaved, SQLite WAL) with the step writing its findings and counters,
+against the same with those two writes switched off (as the step was before; the one-row read
+of the old counter key stays in both). Rounds alternate; medians of wall and CPU steps/s.
+
+    .venv/bin/python bench/bench_step_cost.py [--cases 150] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import engine_fixtures as fx
+
+import storage.sql
+
+
+def _off(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+def run(n: int, tmp: Path, tag: str, read_model: bool) -> tuple[float, float]:
+    saved = storage.sql.write_findings, storage.sql.move_counters
+    if not read_model:
+        storage.sql.write_findings, storage.sql.move_counters = _off, _off  # type: ignore[assignment]
+    try:
+        engine = fx.sql_engine(tmp / f"{tag}.db", fx.FakeClock(fx.T0), cache_size=2048)
+        ids = [f"{tag}-{i}" for i in range(n)]
+        for case_id in ids:
+            fx.open_case(engine, case_id)
+        gc.collect()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for k in range(len(fx.PATH)):
+            for case_id in ids:
+                fx.do_step(engine, case_id, k)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        engine.store.engine.dispose()
+    finally:
+        storage.sql.write_findings, storage.sql.move_counters = saved
+    steps = n * len(fx.PATH)
+    return steps / wall, steps / cpu
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    rates: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="suitiao-step-cost-") as d:
+        for r in range(args.rounds):
+            for read_model in (False, True) if r % 2 else (True, False):
+                rates[read_model].append(run(args.cases, Path(d), f"r{r}{read_model}", read_model))
+    print(f"load average {os.getloadavg()[0]:.1f}; {args.cases} cases x {len(fx.PATH)} steps")
+    print("| step writes | steps/s (wall, median) | steps/s (CPU, median) |")
+    print("| --- | --- | --- |")
+    for read_model, label in ((False, "before: no findings, no counters"), (True, "with both")):
+        wall = statistics.median(w for w, _ in rates[read_model])
+        cpu = statistics.median(c for _, c in rates[read_model])
+        print(f"| {label} | {wall:.0f} | {cpu:.0f} |")
+    new = statistics.median(c for _, c in rates[True])
+    old = statistics.median(c for _, c in rates[False])
+    print(f"CPU steps/s with / without: {new / old:.2f} (target: no more than 15 % fewer)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
