@@ -558,7 +558,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     resolve(args)  # --proposal NAME: a kept proposal, as its own flag would give it
     if not (args.pack or args.local or args.calendar):
         raise UsageError(
-            "whatif needs a proposal: --pack FILE, --local FILE, --calendar FILE or --proposal NAME"
+            "whatif needs a proposal: --pack FILE, --local FILE or --calendar FILE"
+            " (or --proposal NAME)"
         )
     if bool(args.logs) == bool(args.db):
         raise UsageError("whatif takes LOG files or --db, not both and not neither")

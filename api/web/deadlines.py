@@ -117,6 +117,10 @@ class Deadline:
     status_text: str
     explanation: str
     unit: Unit
+    # The rule pack version that reckoned it (the event's data.reckoned, else the case row's) and
+    # today's: the explanation is today's pack's, and the page says so when they differ.
+    pack: str | None = None
+    pack_now: str = ""
 
 
 CALENDAR_ZH = (
@@ -169,17 +173,6 @@ def explain(
     if extended and due is not None:
         text += f"; extended by the parties to {due}" if t.en else f"；双方同意延长至{due}"
     return text
-
-
-def reckoned_under(recorded: str | None, current: str, t: Translator) -> str:
-    """Which rule pack a due date was reckoned under: the version the event log (or, for events
-    written before versions were recorded, the case row) names; when the pack has changed since,
-    the explanation above is today's pack's, and says so."""
-    if recorded is None or recorded == current:
-        return f"; rule pack {current}" if t.en else f"；规则包 {current}"
-    if t.en:
-        return f"; reckoned under rule pack {recorded} (shown under today's {current})"
-    return f"；计算时规则包 {recorded}（此处按现行规则包 {current} 重算）"
 
 
 def _recorded_pack(event: Event, case_pack: str | None) -> str | None:
@@ -252,8 +245,9 @@ def timeline_deadlines(
                             r.pause_days,
                             r.extended_until is not None,
                             t,
-                        )
-                        + reckoned_under(_recorded_pack(event, case_pack), current, t),
+                        ),
+                        pack=_recorded_pack(event, case_pack) or current,
+                        pack_now=current,
                         unit=period.unit,
                     )
                 )

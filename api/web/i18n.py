@@ -195,6 +195,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "dl.late": ("逾期完成", "Met late"),
     "dl.cancelled": ("义务已终止", "Obligation ended"),
     "dl.paused": ("暂停计算中", "Paused"),
+    "dl.pack": ("；规则包 ", "; rule pack "),
+    "dl.pack.then": ("；计算时规则包 ", "; reckoned under rule pack "),
+    "dl.pack.now": ("（此处按现行规则包 ", " (shown under today's "),
+    "dl.pack.end": (" 重算）", ")"),
     "dl.open_ended": ("双方同意延长，无固定期限", "Extended without an end date"),
     "dl.closed": ("已结案", "Case closed"),
     # new case
