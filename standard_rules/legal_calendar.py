@@ -306,9 +306,14 @@ _default: LegalCalendar | None = None
 
 
 def default_calendar(extra_dirs: Iterable[Path] = ()) -> LegalCalendar:
-    """The process-wide calendar (package schedules plus any schedule files configured)."""
+    """The process-wide calendar (the package's schedules and $SUITIAO_CALENDAR_DIR's), or,
+    given `extra_dirs`, a calendar with those schedules too. The latter never replaces the
+    process-wide one: a deployment's or a test's directories would otherwise leak into every
+    later caller that asked for the default."""
     global _default
     extra = list(extra_dirs)
-    if _default is None or extra:
-        _default = LegalCalendar(official_schedules(extra))
+    if extra:
+        return LegalCalendar(official_schedules(extra))
+    if _default is None:
+        _default = LegalCalendar(official_schedules([]))
     return _default

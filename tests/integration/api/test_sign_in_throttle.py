@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -91,6 +92,13 @@ def test_the_sign_in_page_says_so_in_chinese(fresh: World) -> None:
     assert "登录失败次数过多，请在15分钟后再试" in answer.text
 
 
+def _run(coroutine: Any) -> None:
+    """asyncio.run on a thread of its own: the browser tests' Playwright keeps an event loop
+    running on the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def test_a_paused_address_is_answered_late_and_never_reaches_the_app() -> None:
     """The refusal waits `delay` (asyncio, no thread), so one connection cannot send more than
     one refused guess per `delay`; the app behind never sees the request."""
@@ -112,8 +120,8 @@ def test_a_paused_address_is_answered_late_and_never_reaches_the_app() -> None:
     guard = RefusePausedAddresses(app, throttle, delay=0.2)
     scope = {"type": "http", "method": "POST", "path": "/auth/token", "client": ("10.0.0.7", 1)}
     started = time.monotonic()
-    asyncio.run(guard(scope, receive, send))
+    _run(guard(scope, receive, send))
     assert time.monotonic() - started >= 0.2
     assert sent[0]["status"] == 429 and not reached
-    asyncio.run(guard({**scope, "client": ("10.0.0.8", 1)}, receive, send))
+    _run(guard({**scope, "client": ("10.0.0.8", 1)}, receive, send))
     assert reached == ["/auth/token"]  # another address goes through

@@ -20,6 +20,7 @@ from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import apply_override, default_pack
 from standard_rules.whatif import Scenario, whatif
 from storage.sql import SqlCaseStore
+from tests.mediating import mediating_case
 
 REPO = Path(__file__).resolve().parents[3]
 SHANGHAI = timezone(timedelta(hours=8))
@@ -162,6 +163,11 @@ def test_db_reports_the_armed_timers_that_move(
     store = SqlCaseStore.from_url(url)
     if not store.count():
         assert main(["demo", "--cases", "40"]) == 0
+        # the demo's draw may leave no case in mediation on the day the test runs
+        from api.bootstrap import build_services
+
+        engine = build_services().engine
+        mediating_case(engine, "(2026)浙1082民诉前调9001号", "临海市人民法院", "临海市消保委")
     capsys.readouterr()
     agreement = tmp_path / "r16.toml"
     agreement.write_text(R16_LONGER, encoding="utf-8")
