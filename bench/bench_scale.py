@@ -279,7 +279,11 @@ def main(argv: list[str]) -> int:
                 f"{r[f'{k}_p50']:.1f} / {r[f'{k}_p99']:.1f} / {r[f'{k}_cpu']:.1f}"
                 for k, _ in COLUMNS
             )
-            extra = {k: v for k, v in r.items() if k.startswith("audit") or k.startswith("stats")}
+            extra = {
+                k: round(v, 1)
+                for k, v in r.items()
+                if k.split("_")[0] in ("audit", "stats", "dashboard")
+            }
             print(
                 f"| {kind} | {n:,} | {r['play_rate']:,.0f} / {r['copy_rate']:,.0f} | {cells} "
                 f"| {r['rss_mb']:.0f} / {r['peak_rss_mb']:.0f} |" + (f" {extra}" if extra else ""),
@@ -291,6 +295,11 @@ def main(argv: list[str]) -> int:
                 f"{k} p99 ×{r[f'{k}_p99'] / base[f'{k}_p99']:.2f} "
                 f"(CPU p50 ×{r[f'{k}_cpu'] / base[f'{k}_cpu']:.2f})"
                 for k, _ in COLUMNS
+            )
+            ratios += "".join(
+                f", {k} p50 ×{r[f'{k}_p50'] / base[f'{k}_p50']:.2f}"
+                for k in ("audit", "stats", "dashboard")
+                if f"{k}_p50" in r and f"{k}_p50" in base
             )
             print(f"{kind}: {r['cases']:,} / {base['cases']:,}: {ratios}", flush=True)
     return 0

@@ -16,6 +16,8 @@ from sqlalchemy import insert
 from engine.domain.errors import CaseExists
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
+from storage.due_counts import move_due
+from storage.finding_counts import deltas, move_counts
 from storage.findings import INSERT_FINDINGS, finding_rows
 from storage.integrity import Anchors, heads_t
 from storage.sql import (
@@ -69,6 +71,8 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
                 conn.execute(_INSERT_TASKS, tasks)
             if findings:
                 conn.execute(INSERT_FINDINGS, findings)
+                move_counts(conn, deltas([], findings))
+            move_due(conn, [(values, 1) for values in cases])
             add_cases(conn, cases)
             if store.anchors is not None:
                 conn.execute(_INSERT_HEADS, heads)

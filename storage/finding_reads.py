@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Connection, Engine, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from standard_rules.audit import Finding
+from storage.finding_counts import finding_counts_t
 from storage.findings import finding_rows_t, row_finding
 from storage.scoped import Visibility
 from storage.stat_counts import stat_cases_t, stat_opened_t
@@ -52,9 +53,10 @@ class FindingFilter:
     day_from: int | None = None  # the finding's day (due date, else its event's day), ordinals
     day_to: int | None = None
 
-    def where(self, scope: Visibility) -> list[ColumnElement[bool]]:
-        f = finding_rows_t.c
-        clauses = [scope.where(finding_rows_t), f.visible_from <= self.as_of_day]
+    def where(self, scope: Visibility, table: Any = finding_rows_t) -> list[ColumnElement[bool]]:
+        """Over the finding rows, or over their counts (same column names)."""
+        f = table.c
+        clauses = [scope.where(table), f.visible_from <= self.as_of_day]
         for column, value in ((f.org, self.org), (f.rule, self.rule), (f.kind, self.kind)):
             if value:
                 clauses.append(column == value)
@@ -102,27 +104,33 @@ class FindingReads:
         stmt = stmt.order_by(f.case_id, f.n).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-            total = conn.execute(select(func.count()).select_from(finding_rows_t).where(*where))
-            counted = int(total.scalar() or 0)
+            counted = self._total(conn, scope, chosen)
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = (rows[-1].case_id, int(rows[-1].n)) if more and rows else None
         return FindingPage([row_finding(r) for r in rows], counted, cursor)
 
+    def _total(self, conn: Connection, scope: Visibility, chosen: FindingFilter) -> int:
+        c = finding_counts_t
+        stmt = select(func.sum(c.c.findings)).where(*chosen.where(scope, c))
+        return int(conn.execute(stmt).scalar() or 0)
+
     def summary(self, scope: Visibility, chosen: FindingFilter) -> FindingSummary:
-        """Counts by rule, organisation and kind: one grouped scan of the filtered rows, over
-        the covering index of the visible day (the messages are not read)."""
-        f = finding_rows_t.c
+        """Counts by rule, organisation and kind: one grouped sum over the finding counts
+        (storage/finding_counts.py), which grow with days and organisations, not cases."""
+        c = finding_counts_t.c
         stmt = (
-            select(f.rule, f.org, f.kind, func.count())
-            .where(*chosen.where(scope))
-            .group_by(f.rule, f.org, f.kind)
+            select(c.rule, c.org, c.kind, func.sum(c.findings))
+            .where(*chosen.where(scope, finding_counts_t))
+            .group_by(c.rule, c.org, c.kind)
         )
         by_rule: dict[str, int] = {}
         by_org: dict[str, int] = {}
         by_kind: dict[str, int] = {}
         with self.engine.connect() as conn:
             for rule, org, kind, n in conn.execute(stmt).all():
+                if not n:
+                    continue
                 for table, key in ((by_rule, rule), (by_org, org), (by_kind, kind)):
                     table[key] = table.get(key, 0) + int(n)
         return FindingSummary(sum(by_rule.values()), by_rule, by_org, by_kind)

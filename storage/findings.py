@@ -144,9 +144,14 @@ def write_findings(
     auditor: FindingAuditor,
     case: StoredCase,
     events: Sequence[CaseEvent] | None,
-) -> None:
+) -> dict[Any, int]:
     """Replace the case's finding rows; `events` are all of its events, or None when the step
-    appended none (then only the filing columns move)."""
+    appended none (then only the filing columns move). Returns what that does to the finding
+    counts (storage/finding_counts.py), for the caller to apply last in its transaction."""
+    from storage.finding_counts import case_keys, deltas
+
+    before = case_keys(conn, case.id)
+    status = "closed" if case.status == "closed" else "open"
     if events is None:
         conn.execute(
             REFILE_FINDINGS,
@@ -154,14 +159,28 @@ def write_findings(
                 "b_id": case.id,
                 "b_court": case.court_org,
                 "b_cpa": case.mediator_org,
-                "b_status": "closed" if case.status == "closed" else "open",
+                "b_status": status,
             },
         )
-        return
+        refiled = [
+            {
+                "rule": k[0],
+                "org": k[1],
+                "kind": k[2],
+                "visible_from": k[3],
+                "status": status,
+                "day_sort": k[5],
+                "court_org": case.court_org,
+                "mediator_org": case.mediator_org,
+            }
+            for k in before
+        ]
+        return deltas(before, refiled)
     conn.execute(DELETE_FINDINGS, {"b_id": case.id})
     rows = finding_rows(case, auditor.findings(events))
     if rows:
         conn.execute(INSERT_FINDINGS, rows)
+    return deltas(before, rows)
 
 
 def stored_rows(conn: Connection, case_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
+from standard_rules.eventlog import shanghai_day
 from storage.sql import _case, _event, cases_t, events_t
 from storage.task_rows import task_rows_t
 
@@ -127,16 +128,13 @@ class ScopedReads:
         return FindingReads(self.engine)
 
     def due_within(self, scope: Visibility, now: datetime, *, days: int) -> int:
-        """Open cases whose next due date comes within `days` (or has passed): a range over
-        the indexed due column."""
-        stmt = (
-            select(func.count())
-            .select_from(cases_t)
-            .where(scope.where(), cases_t.c.status != "closed", cases_t.c.next_due_ts.is_not(None))
-            .where(cases_t.c.next_due_ts < now.timestamp() + days * 86400)
-        )
+        """Open cases whose next deadline falls on or before the `days`-th day after today
+        (Shanghai), overdue ones included: a sum over the per-day counters, not a count of
+        the open cases."""
+        from storage.due_counts import due_by, stat_due_t
+
         with self.engine.connect() as conn:
-            return int(conn.execute(stmt).scalar() or 0)
+            return due_by(conn, scope.where(stat_due_t), shanghai_day(now.timestamp()) + days)
 
     def orgs(self, case_id: str) -> tuple[str | None, str | None] | None:
         """(court_org, mediator_org) of a case, or None: the cheap check before a step."""
@@ -358,7 +356,7 @@ class ScopedReads:
                 select(func.count())
                 .select_from(cases_t)
                 .where(where, cases_t.c.status != "closed", cases_t.c.next_due_ts.is_not(None))
-                .where(cases_t.c.next_due_ts < now.timestamp() + 3 * 86400)
+                .where(cases_t.c.next_due_ts < _start_of_day(shanghai_day(now.timestamp()) + 4))
             ).scalar()
         return {
             "cases": int(total or 0),
@@ -367,3 +365,12 @@ class ScopedReads:
             "by_outcome": grouped(cases_t.c.outcome),
             "deadline_within_3_days": int(due_soon or 0),
         }
+
+
+def _start_of_day(ordinal: int) -> float:
+    """The instant a Shanghai calendar day begins."""
+    from datetime import time
+
+    from standard_rules.timezone import SHANGHAI
+
+    return datetime.combine(date.fromordinal(ordinal), time(), SHANGHAI).timestamp()

@@ -34,6 +34,9 @@ from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
 from storage.compact import pack_workflow, plain_workflow
+from storage.due_counts import COLUMNS as DUE_COLUMNS
+from storage.due_counts import move_due, reindex_due
+from storage.finding_counts import move_counts, reindex_finding_counts
 from storage.findings import (
     FindingAuditor,
     default_auditor,
@@ -67,7 +70,7 @@ _INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t)
 _DELETE_TASKS = delete(task_rows_t).where(task_rows_t.c.case_id == bindparam("b_id"))
 _INSERT_TASKS = insert(task_rows_t)
 # The counter columns of the case as it was, read in the step before it moves them.
-_STAT_BEFORE = select(*(cases_t.c[c] for c in STAT_COLUMNS)).where(
+_STAT_BEFORE = select(*(cases_t.c[c] for c in {*STAT_COLUMNS, *DUE_COLUMNS})).where(
     cases_t.c.id == bindparam("b_id"), cases_t.c.version == bindparam("b_expected")
 )
 
@@ -293,12 +296,14 @@ class SqlCaseStore:
                         everything = [_event(r) for r in found_events]
                     else:
                         everything = None
-                    write_findings(conn, self.auditor, case, everything)
+                    counts = write_findings(conn, self.auditor, case, everything)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
                 # Last: on PostgreSQL the counter rows stay locked until the commit.
                 if self.write_read_model:
+                    move_counts(conn, counts or {})
+                    move_due(conn, [(before, -1), (row, 1)])
                     move_counters(conn, before, row)
         except IntegrityError as exc:
             if new:
@@ -416,13 +421,19 @@ class SqlCaseStore:
                         continue
                     differing.append(case.id)
                     if repair:
-                        write_findings(conn, self.auditor, case, events.get(case.id, []))
+                        counts = write_findings(conn, self.auditor, case, events.get(case.id, []))
+                        move_counts(conn, counts)
                 last = cases[-1].id
 
     def reindex_counters(self, *, repair: bool = True) -> list[str]:
-        """Recount the statistics counters from the case rows; the keys that differed."""
+        """Recount the statistics counters from the case rows and the finding counts from the
+        finding rows; the keys that differed."""
         with self.engine.begin() as conn:
-            return reindex_counters(conn, cases_t, repair=repair)
+            return [
+                *reindex_counters(conn, cases_t, repair=repair),
+                *reindex_finding_counts(conn, repair=repair),
+                *reindex_due(conn, cases_t, repair=repair),
+            ]
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

@@ -154,6 +154,37 @@ class FindingRowRecord(SQLModel, table=True):
     evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
 
 
+class FindingCountRecord(SQLModel, table=True):
+    """The findings read model counted by every column a summary filters or groups on (no case,
+    no message): the dashboard's and /stats' counts by rule, organisation and kind add up these
+    rows instead of scanning one index entry per finding. Moved with finding_rows in the step's
+    transaction (storage/finding_counts.py). Empty text stands for "none", as in stat_cases."""
+
+    __tablename__ = "finding_counts"
+
+    rule: str = Field(primary_key=True, max_length=16)
+    org: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(primary_key=True, max_length=16)
+    visible_from: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=8)
+    day_sort: int = Field(primary_key=True)
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    findings: int = 0
+
+
+class StatDueRecord(SQLModel, table=True):
+    """Open cases per organisation pair and the Shanghai day of their next deadline
+    (storage/due_counts.py): "due within three days" without counting the open cases."""
+
+    __tablename__ = "stat_due"
+
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    day: int = Field(primary_key=True)  # ordinal
+    cases: int = 0
+
+
 class StatCaseRecord(SQLModel, table=True):
     """Statistics counters: cases (and their events) by organisation pair, month opened,
     process, status and outcome, moved by each step that changes one of them. Empty text

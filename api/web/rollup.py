@@ -1,17 +1,17 @@
 """The dashboard's 省市县 table: cases per city and per county in a period, against the same
 period a year earlier (同比), within what the caller may see.
 
-The same figures as /stats (services.orgs.roll_up over services.reads.cases_by_org), shaped for
-a table. Without a chosen period it is this year to date against the same days of last year.
+The same figures as /stats (services.orgs.roll_up over the per-day counters, never the case
+rows), shaped for a table. Without a chosen period it is this year to date against the same days
+of last year.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from api.http.deps import Services
-from standard_rules.timezone import SHANGHAI
 from storage.scoped import Visibility
 
 
@@ -40,21 +40,16 @@ def year_earlier(day: date) -> date:
     return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
-def span(start: date, end: date) -> tuple[float, float]:
-    """Shanghai calendar days [start, end] as timestamps [start of start, start of end + 1)."""
-    first = datetime.combine(start, time(), SHANGHAI)
-    after = datetime.combine(end + timedelta(days=1), time(), SHANGHAI)
-    return first.timestamp(), after.timestamp()
-
-
 def roll_up_table(
     svc: Services, scope: Visibility, start: date | None, end: date | None, today: date
 ) -> RollUp:
     end = end or today
     start = start or date(end.year, 1, 1)
     before = (year_earlier(start), year_earlier(end))
-    now = svc.orgs.roll_up(svc.reads.cases_by_org(scope, span(start, end)))
-    then = svc.orgs.roll_up(svc.reads.cases_by_org(scope, span(*before)))
+    counters = svc.reads.findings
+    now = svc.orgs.roll_up(counters.opened_by_org(scope, (start.toordinal(), end.toordinal())))
+    days_before = (before[0].toordinal(), before[1].toordinal())
+    then = svc.orgs.roll_up(counters.opened_by_org(scope, days_before))
 
     def lines(level: str) -> list[Line]:
         names = sorted(set(now[level]) | set(then[level]))

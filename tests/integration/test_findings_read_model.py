@@ -20,8 +20,10 @@ from standard_rules.eventlog import shanghai_day
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import default_pack
 from storage.finding_reads import FindingFilter, FindingReads
+from storage.due_counts import stat_due_t
+from storage.finding_counts import counted, finding_counts_t, stored
 from storage.findings import FindingAuditor, finding_rows_t
-from storage.scoped import Visibility
+from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore, cases_t
 from storage.stat_counts import recount, stat_cases_t, stat_opened_t, stored_counts
 from tests.integration.conftest import _empty as empty
@@ -247,3 +249,46 @@ def test_a_store_audits_with_the_pack_it_is_given(store: SqlCaseStore, make_driv
     d.at(sh(2025, 3, 3, 9))
     d.open(PRE, CLERK, case_id="PK-1")
     assert store.reindex_findings(repair=False) == []
+
+
+def test_finding_counts_follow_every_step_and_reindex_repairs_them(store: SqlCaseStore) -> None:
+    demo(store, cases=24)
+    with store.engine.connect() as conn:
+        want, have = counted(conn), stored(conn)
+    assert want and have == want  # the demo has findings, and every step kept their counts
+    reads = FindingReads(store.engine)
+    for day in (0, date(2026, 6, 1).toordinal(), date.max.toordinal()):
+        chosen = FindingFilter(as_of_day=day)
+        page = reads.page(ALL, chosen, limit=1000)
+        summary = reads.summary(ALL, chosen)
+        # The sums over the counts equal the rows they count, on every audit day.
+        assert summary.total == page.total == len(page.findings)
+        by_rule: dict[str, int] = {}
+        for finding in page.findings:
+            by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+        assert summary.by_rule == by_rule
+    assert store.reindex_counters(repair=False) == []
+    with store.engine.begin() as conn:
+        conn.execute(update(finding_counts_t).values(findings=finding_counts_t.c.findings + 1))
+        conn.execute(update(stat_due_t).values(cases=stat_due_t.c.cases + 1))
+    differing = store.reindex_counters()
+    assert {k.split()[0] for k in differing} == {"finding_counts", "stat_due"}
+    assert store.reindex_counters(repair=False) == []
+
+
+def test_due_within_counts_open_cases_by_the_day_of_their_deadline(store: SqlCaseStore) -> None:
+    demo(store, cases=24)
+    reads = ScopedReads(store.engine)
+    now = datetime.now(UTC)
+    today = shanghai_day(now.timestamp())
+    cases = store.query(_all())
+    for days in (-30, 0, 3, 30):
+        expected = sum(
+            1
+            for c in cases
+            if c.status != "closed"
+            and c.next_due is not None
+            and shanghai_day(c.next_due.timestamp()) <= today + days
+        )
+        assert reads.due_within(ALL, now, days=days) == expected
+    assert reads.due_within(ALL, now, days=30) > 0  # the demo has open deadlines
