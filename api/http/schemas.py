@@ -231,7 +231,9 @@ class Statistics(BaseModel):
     by_status: dict[str, int]
     by_process: dict[str, int]
     by_outcome: dict[str, int]
-    deadline_within_3_days: int
+    deadline_within_3_days: int = Field(
+        description="未结案件中，下一期限在今天起三日内（含已逾期）到期的件数（按北京时间日历日）"
+    )
     findings_by_rule: dict[str, int]
     by_province: dict[str, int] = Field(default_factory=dict, description="按省汇总的案件数")
     by_city: dict[str, int] = Field(
