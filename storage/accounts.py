@@ -140,6 +140,17 @@ class AccountStore:
             rows = conn.execute(select(users_t).order_by(users_t.c.username)).all()
         return [_account(r) for r in rows]
 
+    def active_people(self, org: str, roles: frozenset[str]) -> list[Account]:
+        """The active users of an organisation with one of these roles (whom a task can be
+        assigned to), by login."""
+        stmt = (
+            select(users_t)
+            .where(users_t.c.org == org, users_t.c.role.in_(sorted(roles)), users_t.c.active)
+            .order_by(users_t.c.username)
+        )
+        with self.engine.connect() as conn:
+            return [_account(r) for r in conn.execute(stmt).all()]
+
     def display_names(self, usernames: set[str]) -> dict[str, str]:
         """The names people are shown under on the record (王书记员, not a login)."""
         if not usernames:
