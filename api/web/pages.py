@@ -38,7 +38,7 @@ from api.http.views import visible_case
 from api.org_checks import check_step, paired_committees
 from api.security import verify_password
 from api.throttle import refusal_message
-from api.web import case_extras, diagram
+from api.web import assign_page, case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
     to_events,
@@ -273,6 +273,9 @@ def inbox(
         q=q,
         due_from=due_from,
         due_to=due_to,
+        assignee=account.id if mine_only and scope == "assigned" else None,
+        # "mine to act on" leaves out what a supervisor assigned to a colleague
+        open_to=account.id if mine_only else None,
     )
     # One page from the waiting-task read model: the cost is the page's, not the caseload's.
     found = svc.reads.tasks(visibility(account), chosen, after=_cursor(after), limit=INBOX_PAGE)
@@ -314,7 +317,7 @@ def inbox(
             "process": process,
             "status": status,
             "due": due,
-            "scope": "all" if not mine_only else "mine",
+            "scope": "all" if not mine_only else ("assigned" if scope == "assigned" else "mine"),
         },
         case_url=case_url,
         notices=_notices(svc, account),
@@ -445,6 +448,7 @@ def _case_page(
     attachment_error: str = "",
     fact_errors: dict[str, str] | None = None,
     fact_values: dict[str, str] | None = None,
+    assign_error: tuple[str, str] | None = None,
 ) -> Response:
     svc = services(request)
     try:
@@ -550,6 +554,8 @@ def _case_page(
     errors = []
     if error is not None:
         errors.append((error[1], error[2]))
+    if assign_error is not None:
+        errors.append(("assignee", assign_error[1]))
     return page(
         request,
         "case.html",
@@ -584,6 +590,8 @@ def _case_page(
         else [],
         fact_errors=fact_errors or {},
         fact_values=fact_values or {},
+        assignments=assign_page.panel(svc, view, account, t, assign_error),
+        assignment_history=assign_page.history(view, t),
         printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -990,3 +998,4 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # -- attachments and corrections of facts (api/web/case_extras.py) ------------------------------
 
 case_extras.register(router, _case_page, translator, page)
+assign_page.register(router, _case_page, translator, page)
