@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 # supervisor: a court's president or division head, a committee's head (秘书长): reads its
-# organisation's cases and those of every organisation below it, receives escalations, acts on none.
+# organisation's cases and those of every organisation below it, receives escalations, acts on none
+# but assigns their waiting tasks to one of their people (api/assignments.py).
 ROLES = ("court_clerk", "mediator", "judge", "auditor", "supervisor", "admin")
 SCOPES = ("org", "province")  # province: an auditor who reads every organisation's cases
 

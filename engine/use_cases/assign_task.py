@@ -40,6 +40,9 @@ def assign_task(
         if to is not None:
             acting = stored.court_org if task.get("org") == "court" else stored.mediator_org
             check_person(to, task, acting)
+        current = assignment.assignee_login(stored.facts, task["task_id"])
+        if current == (to.username if to is not None else None):
+            return case_view(stored)  # already so: nothing to write, nothing to record
         assignment.note(step.facts, stored.facts, task, to, by, now)
         new = steps.commit(step, Actor(by.username, by.role, by.org), now)
     except BaseException:
