@@ -6,6 +6,13 @@ not an argon2 verification, so a password-guessing run does not slow anyone else
 successful sign-in clears the account's failures (not the address's, so one known password
 does not reopen guessing at others).
 
+A check counts from the moment it starts (`check`), not once it has failed: with N concurrent
+connections an address would otherwise get 20 + N checks before the first failures were
+recorded. And an address runs one check at a time; a second attempt while its first is being
+checked is refused with the same 429. So a guessing run gets at most `per_address` argon2
+checks, one after the other (bench/bench_sign_in.py). A check that succeeds is taken back off
+the address's count, so people signing in behind one NAT address do not use it up.
+
 The counts live in this process's memory, bounded in size: with several server processes each
 keeps its own, so the effective limit is the limit times the processes. The address is the
 TCP peer; behind a reverse proxy that is the proxy, so deploy with the proxy's own limit or
@@ -39,6 +46,14 @@ class Limits:
     max_keys: int = 100_000  # memory bound: the least recently failed keys are forgotten
 
 
+class TooManyAttempts(Exception):
+    """Refused before the password is checked; `seconds` until the next attempt may be made."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(refusal_message(seconds))
+        self.seconds = seconds
+
+
 class SignInThrottle:
     def __init__(
         self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic
@@ -47,6 +62,51 @@ class SignInThrottle:
         self._clock = clock
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._checking: dict[str, int] = {}  # address -> checks under way (at most 1)
+        # What the throttle let through, for tests and benchmarks: password checks run, and
+        # the most run at once from one address.
+        self.checks = 0
+        self.peak_per_address = 0
+
+    def check(self, username: str, address: str, verify: Callable[[], bool]) -> bool:
+        """Run `verify` (the password check) if the limits allow it, counting it as a failure
+        from the start; TooManyAttempts when they do not. Returns what `verify` returned."""
+        started = self._begin(username, address)
+        ok = False
+        try:
+            ok = verify()
+        finally:
+            self._end(username, address, started, ok)
+        return ok
+
+    def _begin(self, username: str, address: str) -> float:
+        now = self._clock()
+        keys = self._keys(username, address)
+        with self._lock:
+            waits = [
+                times[-limit] + self.limits.window_seconds - now
+                for key, limit in keys
+                if (times := self._recent(key, now)) is not None and len(times) >= limit
+            ]
+            if waits:
+                raise TooManyAttempts(max(math.ceil(w) for w in waits))
+            if self._checking.get(address):
+                raise TooManyAttempts(1)  # one check at a time per address
+            self._checking[address] = 1
+            self.checks += 1
+            self.peak_per_address = max(self.peak_per_address, self._checking[address])
+            self._count(keys, now)
+        return now
+
+    def _end(self, username: str, address: str, started: float, ok: bool) -> None:
+        with self._lock:
+            self._checking.pop(address, None)
+            if not ok:
+                return  # counted already
+            self._failures.pop(self._account(username), None)
+            times = self._failures.get(f"a:{address}")
+            if times is not None and started in times:
+                times.remove(started)
 
     def _recent(self, key: str, now: float) -> deque[float] | None:
         times = self._failures.get(key)
@@ -79,15 +139,18 @@ class SignInThrottle:
         return max((math.ceil(w) for w in waits), default=0)
 
     def failed(self, username: str, address: str) -> None:
-        now = self._clock()
+        """Count a failure after the fact (`check` counts its own)."""
         with self._lock:
-            for key, limit in self._keys(username, address):
-                times = self._recent(key, now) or deque(maxlen=limit)
-                times.append(now)
-                self._failures[key] = times
-                self._failures.move_to_end(key)
-            while len(self._failures) > self.limits.max_keys:
-                self._failures.popitem(last=False)
+            self._count(self._keys(username, address), self._clock())
+
+    def _count(self, keys: list[tuple[str, int]], now: float) -> None:
+        for key, limit in keys:
+            times = self._recent(key, now) or deque(maxlen=limit)
+            times.append(now)
+            self._failures[key] = times
+            self._failures.move_to_end(key)
+        while len(self._failures) > self.limits.max_keys:
+            self._failures.popitem(last=False)
 
     def succeeded(self, username: str) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api import case_numbers
@@ -37,7 +38,7 @@ from api.http.validators import form_problem
 from api.http.views import visible_case
 from api.org_checks import check_step, paired_committees
 from api.security import verify_password
-from api.throttle import refusal_message
+from api.throttle import TooManyAttempts, refusal_message
 from api.web import assign_page, case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
@@ -189,23 +190,28 @@ async def login(request: Request, svc: Svc) -> Response:
     t = translator(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
-    throttle, address = svc.throttle, request.client.host if request.client else ""
-    wait = throttle.wait(username, address)
-    if wait:  # refused before the (deliberately slow) password check
+    address = request.client.host if request.client else ""
+    found = svc.accounts.user(username)
+    account, password_hash = found if found is not None else (None, None)
+
+    def verify() -> bool:
+        ok = verify_password(password_hash, password)
+        return ok and account is not None and account.active
+
+    try:  # the (deliberately slow) password check, if the throttle lets it run
+        # argon2 off the event loop: this handler is async and the loop serves everyone
+        ok = await run_in_threadpool(svc.throttle.check, username, address, verify)
+    except TooManyAttempts as refused:
         return page(
             request,
             "login.html",
             status=429,
             t=t,
             next=safe_next(str(form.get("next", ""))) or "",
-            error=refusal_message(wait),
+            error=refusal_message(refused.seconds),
             username=username,
         )
-    found = svc.accounts.user(username)
-    account, password_hash = found if found is not None else (None, None)
-    ok = verify_password(password_hash, password) and account is not None and account.active
     if not ok or account is None:
-        throttle.failed(username, address)
         return page(
             request,
             "login.html",
@@ -215,7 +221,6 @@ async def login(request: Request, svc: Svc) -> Response:
             error=t("login.failed"),
             username=username,
         )
-    throttle.succeeded(username)
     target = safe_next(str(form.get("next", ""))) or home_for(account)
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, account)
