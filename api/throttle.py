@@ -63,6 +63,7 @@ class SignInThrottle:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
         self._checking: dict[str, int] = {}  # address -> checks under way (at most 1)
+        self._turns: set[str] = set()  # addresses with a sign-in request under way (admit)
         # What the throttle let through, for tests and benchmarks: password checks run, and
         # the most run at once from one address.
         self.checks = 0
@@ -128,6 +129,19 @@ class SignInThrottle:
         form is read (RefusePausedAddresses), so a paused address's guesses cost almost nothing."""
         return self._wait([(f"a:{address}", self.limits.per_address)])
 
+    def admit(self, address: str) -> bool:
+        """Take the address's turn at the sign-in endpoint (RefusePausedAddresses): True if no
+        other request from it holds it. `release` gives it back."""
+        with self._lock:
+            if address in self._turns:
+                return False
+            self._turns.add(address)
+            return True
+
+    def release(self, address: str) -> None:
+        with self._lock:
+            self._turns.discard(address)
+
     def _wait(self, keys: list[tuple[str, int]]) -> int:
         now = self._clock()
         waits = []
@@ -173,13 +187,18 @@ def refusal_message(seconds: int) -> str:
 
 
 class RefusePausedAddresses:
-    """ASGI middleware: POST /auth/token from a paused address is answered 429 before the body
-    is read, the form parsed or a worker thread taken, and only after `delay` seconds (an
-    asyncio sleep: no thread, no CPU). A guessing run's refused attempts then cost a dictionary
-    look-up and a short answer each, and the run cannot send them faster than one per
-    connection per `delay`, so it cannot keep the server busy answering refusals while others
-    wait (bench/bench_sign_in.py). The pages' sign-in form keeps its own check, which answers
-    with the page."""
+    """ASGI middleware in front of POST /auth/token: one sign-in request per address at a time,
+    and none from a paused address.
+
+    A request from an address whose other sign-in is under way waits its turn here (an asyncio
+    sleep: no thread, no CPU), up to `max_wait` seconds, so people signing in together behind
+    one address all get in, and a guessing run on many connections gets its checks one after
+    the other. A paused address is answered 429 before the body is read, the form parsed or a
+    worker thread taken, and only after `delay` seconds: a guessing run's refused attempts then
+    cost a dictionary look-up and a short answer each, and the run cannot send them faster than
+    one per connection per `delay`, so it cannot keep the server busy answering refusals while
+    others wait (bench/bench_sign_in.py). The pages' sign-in form keeps its own check, which
+    answers with the page (and refuses a second check under way from the same address)."""
 
     def __init__(
         self,
@@ -187,22 +206,45 @@ class RefusePausedAddresses:
         throttle: SignInThrottle,
         path: str = "/auth/token",
         delay: float = 1.0,
+        max_wait: float = 10.0,
+        poll: float = 0.02,
     ) -> None:
         self.app, self.throttle, self.path, self.delay = app, throttle, path, delay
+        self.max_wait, self.poll = max_wait, poll
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "POST":
-            client = scope.get("client")
-            wait = self.throttle.address_wait(client[0] if client else "")
+        if not (
+            scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "POST"
+        ):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else ""
+        waited = 0.0
+        while True:
+            wait = self.throttle.address_wait(address)
             if wait:
-                await asyncio.sleep(self.delay)
-                error = ApiError(
-                    429,
-                    "too_many_attempts",
-                    refusal_message(wait),
-                    field="username",
-                    headers={"Retry-After": str(wait)},
-                )
-                await error.response()(scope, receive, send)
+                await self._refuse(wait, scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+            if self.throttle.admit(address):
+                break
+            if waited >= self.max_wait:  # the queue does not move: as a pause of a second
+                await self._refuse(1, scope, receive, send)
+                return
+            await asyncio.sleep(self.poll)
+            waited += self.poll
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.throttle.release(address)
+
+    async def _refuse(self, wait: int, scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(self.delay)
+        error = ApiError(
+            429,
+            "too_many_attempts",
+            refusal_message(wait),
+            field="username",
+            headers={"Retry-After": str(wait)},
+        )
+        await error.response()(scope, receive, send)
