@@ -8,9 +8,10 @@ does not reopen guessing at others).
 
 A check counts from the moment it starts (`check`), not once it has failed: with N concurrent
 connections an address would otherwise get 20 + N checks before the first failures were
-recorded. And an address runs one check at a time; a second attempt while its first is being
-checked is refused with the same 429. So a guessing run gets at most `per_address` argon2
-checks, one after the other (bench/bench_sign_in.py). A check that succeeds is taken back off
+recorded. And an address runs one check at a time: a second POST /auth/token waits its turn
+(RefusePausedAddresses), a second sign-in on the page is refused with the same 429. So a
+guessing run gets at most `per_address` argon2 checks, one after the other
+(bench/bench_sign_in.py). A check that succeeds is taken back off
 the address's count, so people signing in behind one NAT address do not use it up.
 
 The counts live in this process's memory, bounded in size: with several server processes each
@@ -93,7 +94,7 @@ class SignInThrottle:
                 raise TooManyAttempts(max(math.ceil(w) for w in waits))
             if self._checking.get(address):
                 raise TooManyAttempts(1)  # one check at a time per address
-            self._checking[address] = 1
+            self._checking[address] = self._checking.get(address, 0) + 1
             self.checks += 1
             self.peak_per_address = max(self.peak_per_address, self._checking[address])
             self._count(keys, now)
@@ -101,7 +102,9 @@ class SignInThrottle:
 
     def _end(self, username: str, address: str, started: float, ok: bool) -> None:
         with self._lock:
-            self._checking.pop(address, None)
+            left = self._checking.pop(address, 1) - 1
+            if left:
+                self._checking[address] = left
             if not ok:
                 return  # counted already
             self._failures.pop(self._account(username), None)
