@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api import errors, web
 from api.bootstrap import Services, build_services
-from api.http import auth, cases, documents, feeds, orgs, reference
+from api.http import assignments, auth, cases, documents, feeds, orgs, reference
 from api.http.middleware import Authenticate, LimitBody, SecurityHeaders
 from api.settings import Settings
 from api.throttle import RefusePausedAddresses
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, timers: bool = True) -> FastAPI
     for router in (auth.router, cases.router, documents.router, feeds.router, reference.router):
         app.include_router(router)
     app.include_router(orgs.router)
+    app.include_router(assignments.router)
     app.include_router(orgs.numbers)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, tokens=services.tokens.read, keys=services.accounts.key)

@@ -228,6 +228,11 @@ DEMO_USERS = (
     ("mediator", "mediator-demo", "mediator", CPAS[0], "org", "陈调解员"),
     ("auditor", "auditor-demo", "auditor", "浙江省消保委", "province", "省消保委 审计员"),
     ("admin", "admin-demo", "admin", "浙江省消保委", "org", "系统管理员"),
+    # the heads who assign their organisation's tasks to one person (api/assignments.py), and a
+    # second mediator to assign to
+    ("court-head", "court-head-demo", "supervisor", COURTS[0], "org", "赵院长"),
+    ("cpa-head", "cpa-head-demo", "supervisor", CPAS[0], "org", "周秘书长"),
+    ("mediator2", "mediator2-demo", "mediator", CPAS[0], "org", "孙调解员"),
 )
 
 

@@ -23,10 +23,12 @@ with other people's work, two measures that do not are reported as well:
                  of one refused attempt is (attack CPU - quiet CPU rate × attack seconds) /
                  attempts, and the users' requests' CPU cost is the quiet CPU / their count.
 
-Each attack is also split at its first refusal (the attacker process notes the time and the
-server's CPU then): before it the address's ~20 guesses each pay an argon2 check, which any
-password sign-in pays; after it come the ~977 attempts the throttle answers, whose cost is
-what it controls (users' latency ratio after the pause, server CPU per refused attempt).
+Each attack is also split at the address's pause (its first refusal with a Retry-After over
+1 s; the attacker process notes the time and the server's CPU then): before it the address's
+20 guesses each pay an argon2 check, one at a time (a check counts from its start, and an
+attempt while the address's other one is under way waits its turn), which any password
+sign-in pays; after it come the ~980 attempts the throttle answers, whose cost is what it
+controls (users' latency ratio after the pause, server CPU per refused attempt).
 
 --unthrottled adds one attack against a second server with the limits out of reach (every
 attempt an argon2 check), capped at --max-seconds, to show what the throttle saves.
@@ -157,7 +159,10 @@ def attack_process(
                 answer = client.post("/auth/token", data={"username": name, "password": f"x{n}"})
                 with lock:
                     statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-                    if answer.status_code == 429 and not paused:
+                    # The pause: a refusal for the window (Retry-After 1 is a queue that did
+                    # not move for 10 s, not the pause)
+                    pause = int(answer.headers.get("Retry-After", "0")) > 1
+                    if answer.status_code == 429 and pause and not paused:
                         paused.extend([time.perf_counter(), cpu_seconds(server_pid)])
 
     threads = [threading.Thread(target=one_connection) for _ in range(connections)]
@@ -250,8 +255,8 @@ def rounds(args: argparse.Namespace) -> list[dict[str, float]]:
                     statuses = {int(k): v for k, v in result["statuses"].items()}  # type: ignore[index]
                     calm, hurt = users.between(q0, q1), users.between(a0, a1)
                     extra_cpu = a_cpu - q_cpu / (q1 - q0) * (a1 - a0)
-                    # After the first refusal: the 977 attempts the throttle answers, apart
-                    # from the ~20 argon2 checks before it, which any password sign-in pays.
+                    # After the pause: the ~980 attempts the throttle answers, apart from
+                    # the 20 argon2 checks before it, which any password sign-in pays.
                     p0, p_cpu0 = result["paused"] or (a1, 0.0)  # type: ignore[index]
                     p1, p_cpu1 = result["ended"]  # type: ignore[index]
                     refused_cpu = p_cpu1 - p_cpu0 - q_cpu / (q1 - q0) * (p1 - p0)

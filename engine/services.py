@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from engine.assignment import Person
 from engine.bpmn.specs import SpecLibrary
 from engine.domain.events import CaseEvent
 from engine.ports import CaseStore, Clock, StoredCase, UnitOfWork
 from engine.use_cases import queries
+from engine.use_cases.assign_task import assign_task
 from engine.use_cases.complete_task import complete_task
 from engine.use_cases.fire_timers import FireTimers
 from engine.use_cases.migrate import Migration, migrate_cases
@@ -163,6 +165,25 @@ class Engine:
             expected_version=expected_version,
         )
 
+    def assign(
+        self,
+        *,
+        case_id: str,
+        task_id: str,
+        to: Person | None,
+        by: Person,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        """Assign a waiting task to one person of the acting organisation (None: clear it)."""
+        return assign_task(
+            self.steps,
+            case_id=case_id,
+            task_id=task_id,
+            to=to,
+            by=by,
+            expected_version=expected_version,
+        )
+
     def fire_due(self, now: datetime | None = None, limit: int = 500) -> int:
         return self._timers(now, limit)
 
@@ -198,6 +219,7 @@ __all__ = [
     "CaseView",
     "Engine",
     "Migration",
+    "Person",
     "Rearmed",
     "SystemClock",
     "TaskView",

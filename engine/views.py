@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine.actions import FORMS, Context, available_choices
+from engine.assignment import ASSIGNED, assignee
 from engine.bpmn import runtime
 from engine.ports import StoredCase
 from engine.script_api import due_date_of
@@ -29,6 +30,9 @@ class TaskView:
     choices: tuple[dict[str, Any], ...] = ()
     # Reckoned over a year with no official holiday schedule yet: recomputed when it is loaded.
     due_provisional: bool = False
+    # The one person a supervisor assigned it to (engine/assignment.py): login and display name.
+    assignee: str | None = None
+    assignee_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def case_view(stored: StoredCase) -> CaseView:
             due=t["due"],
             due_provisional=bool(t.get("provisional")),
             choices=_choices(t),
+            assignee=_assigned(stored, t["task_id"], "username"),
+            assignee_name=_assigned(stored, t["task_id"], "name"),
         )
         for t in stored.facts.get("tasks", [])
     )
@@ -116,7 +122,7 @@ def case_view(stored: StoredCase) -> CaseView:
         court_org=stored.court_org,
         mediator_org=stored.mediator_org,
         outcome=stored.outcome,
-        facts={k: v for k, v in stored.facts.items() if k not in ("tasks",)},
+        facts={k: v for k, v in stored.facts.items() if k not in ("tasks", ASSIGNED)},
         tasks=tasks,
         next_due=stored.next_due,
         opened_at=stored.opened_at,
@@ -124,3 +130,8 @@ def case_view(stored: StoredCase) -> CaseView:
         pack_version=stored.pack_version,
         calendar_version=stored.calendar_version,
     )
+
+
+def _assigned(stored: StoredCase, task_id: str, key: str) -> str | None:
+    found = assignee(stored.facts, task_id)
+    return str(found[key]) if found is not None and found.get(key) else None

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 # supervisor: a court's president or division head, a committee's head (秘书长): reads its
-# organisation's cases and those of every organisation below it, receives escalations, acts on none.
+# organisation's cases and those of every organisation below it, receives escalations, acts on none
+# but assigns their waiting tasks to one of their people (api/assignments.py).
 ROLES = ("court_clerk", "mediator", "judge", "auditor", "supervisor", "admin")
 SCOPES = ("org", "province")  # province: an auditor who reads every organisation's cases
 
@@ -139,6 +140,17 @@ class AccountStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(users_t).order_by(users_t.c.username)).all()
         return [_account(r) for r in rows]
+
+    def active_people(self, org: str, roles: frozenset[str]) -> list[Account]:
+        """The active users of an organisation with one of these roles (whom a task can be
+        assigned to), by login."""
+        stmt = (
+            select(users_t)
+            .where(users_t.c.org == org, users_t.c.role.in_(sorted(roles)), users_t.c.active)
+            .order_by(users_t.c.username)
+        )
+        with self.engine.connect() as conn:
+            return [_account(r) for r in conn.execute(stmt).all()]
 
     def display_names(self, usernames: set[str]) -> dict[str, str]:
         """The names people are shown under on the record (王书记员, not a login)."""

@@ -80,6 +80,8 @@ class TaskFilter:
     q: str = ""  # in the case id or a party's name
     due_from: date | None = None
     due_to: date | None = None
+    assignee: str | None = None  # only the tasks assigned to this login
+    open_to: str | None = None  # leave out the tasks assigned to anyone but this login
 
 
 Cursor = tuple[int, str, str]  # (due_sort, case_id, task_id) of the last row shown
@@ -216,6 +218,10 @@ class ScopedReads:
             where.append(t.due_sort >= f.due_from.toordinal())
         if f.due_to is not None:
             where.append(t.due_sort <= f.due_to.toordinal())
+        if f.assignee is not None:
+            where.append(t.assignee == f.assignee)
+        if f.open_to is not None:
+            where.append(t.assignee.is_(None) | (t.assignee == f.open_to))
         page = select(task_rows_t).where(*where)
         if after is not None:
             page = page.where(tuple_(t.due_sort, t.case_id, t.task_id) > tuple_(*after))

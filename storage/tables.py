@@ -97,6 +97,7 @@ class TaskRowRecord(SQLModel, table=True):
         Index("ix_task_rows_court_due", "court_org", "due_sort", "case_id", "task_id"),
         Index("ix_task_rows_cpa_due", "mediator_org", "due_sort", "case_id", "task_id"),
         Index("ix_task_rows_due", "due_sort", "case_id", "task_id"),
+        Index("ix_task_rows_assignee_due", "assignee", "due_sort", "case_id", "task_id"),
     )
 
     case_id: str = Field(primary_key=True, max_length=100)
@@ -113,6 +114,8 @@ class TaskRowRecord(SQLModel, table=True):
     due_sort: int  # the due date's ordinal; tasks without one sort last
     provisional: bool = False
     search: str = Field(sa_column=Column(Text, nullable=False))  # case id and party names
+    # The login a supervisor assigned the task to (engine/assignment.py); None: anyone may act.
+    assignee: str | None = Field(default=None, max_length=64)
 
 
 class FindingRowRecord(SQLModel, table=True):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from engine.assignment import assignee_login
 from engine.ports import StoredCase
 from storage.tables import TaskRowRecord
 
@@ -43,6 +44,8 @@ def task_rows(case: StoredCase) -> list[dict[str, Any]]:
                 "due_sort": date.fromisoformat(due).toordinal() if due else NO_DUE,
                 "provisional": bool(task.get("provisional")),
                 "search": search,
+                # from the case's facts, so a rebuilt row (suitiao reindex) keeps it
+                "assignee": assignee_login(case.facts, task["task_id"]),
             }
         )
     return rows

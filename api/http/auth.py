@@ -25,7 +25,7 @@ from api.http.schemas import (
 )
 from api.org_checks import OrgRefused, account_org
 from api.security import hash_password, verify_password
-from api.throttle import refusal_message
+from api.throttle import TooManyAttempts, refusal_message
 from storage.accounts import Account, AccountExists
 
 router = APIRouter(tags=["auth"])
@@ -42,26 +42,30 @@ def sign_in(
 ) -> Token:
     username = form.username[:64]
     address = request.client.host if request.client else ""
-    wait = services.throttle.wait(username, address)
-    if wait:  # refused before the (deliberately slow) password check
+    found = services.accounts.user(username)
+    account, password_hash = found if found is not None else (None, None)
+
+    def verify() -> bool:
+        ok = verify_password(password_hash, form.password)
+        return ok and account is not None and account.active
+
+    try:  # the (deliberately slow) password check, if the throttle lets it run
+        ok = services.throttle.check(username, address, verify)
+    except TooManyAttempts as refused:
         raise ApiError(
             429,
             "too_many_attempts",
-            refusal_message(wait),
+            refusal_message(refused.seconds),
             field="username",
-            headers={"Retry-After": str(wait)},
-        )
-    found = services.accounts.user(username)
-    account, password_hash = found if found is not None else (None, None)
-    if not verify_password(password_hash, form.password) or account is None or not account.active:
-        services.throttle.failed(username, address)
+            headers={"Retry-After": str(refused.seconds)},
+        ) from None
+    if not ok or account is None:
         raise ApiError(
             401,
             "invalid_credentials",
             "用户名或密码不正确",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    services.throttle.succeeded(username)
     tokens = services.tokens
     return Token(access_token=tokens.issue(account), expires_in=tokens.ttl)
 

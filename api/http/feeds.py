@@ -51,12 +51,17 @@ def my_tasks(
             description="上一页响应头 X-Next-After 的值：从它之后继续（按期限、案号排序）",
         ),
     ] = None,
+    assigned_to_me: Annotated[bool, Query(description="只列出主管指派给我的任务")] = False,
 ) -> list[MyTask]:
     """One page of the caller's tasks from the waiting-task read model (no case is loaded
     beyond the page's); X-Total-Count says how many there are, X-Next-After where to go on."""
     page = services.reads.tasks(
         visibility(account),
-        TaskFilter(role=account.role, acting_org=account.org),
+        TaskFilter(
+            role=account.role,
+            acting_org=account.org,
+            assignee=account.id if assigned_to_me else None,
+        ),
         after=parse_cursor(after),
         limit=limit,
     )

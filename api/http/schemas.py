@@ -96,6 +96,10 @@ class TaskRead(BaseModel):
     )
     choices: list[ChoiceRead]
     actionable: bool = Field(description="当前用户能否办理")
+    assignee: str | None = Field(
+        default=None, description="主管指派的办理人（用户名）；空为本单位任一人"
+    )
+    assignee_name: str | None = Field(default=None, description="指派办理人的姓名")
 
 
 class CaseRead(BaseModel):
@@ -123,6 +127,12 @@ class CasePage(BaseModel):
     items: list[CaseRead]
     limit: int
     offset: int
+
+
+class AssigneeBody(Strict):
+    """Assigns a waiting task to one person of the organisation that acts on it."""
+
+    username: str = Field(min_length=1, max_length=64, description="办理人的用户名")
 
 
 class TaskSubmission(Strict):

@@ -43,7 +43,11 @@ def task_read(task: TaskView, account: Account) -> TaskRead:
             )
             for c in task.choices
         ],
-        actionable=account.role in task.roles and (task.org is None or task.org == account.org),
+        actionable=account.role in task.roles
+        and (task.org is None or task.org == account.org)
+        and (task.assignee is None or task.assignee == account.id),
+        assignee=task.assignee,
+        assignee_name=task.assignee_name,
     )
 
 

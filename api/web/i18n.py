@@ -49,9 +49,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "login.demo": (
         "示例账号（仅限演示）：clerk / clerk-demo，mediator / mediator-demo，judge / judge-demo，"
-        "auditor / auditor-demo",
+        "auditor / auditor-demo，主管 court-head / court-head-demo、cpa-head / cpa-head-demo",
         "Demo accounts (demo only): clerk / clerk-demo, mediator / mediator-demo, "
-        "judge / judge-demo, auditor / auditor-demo",
+        "judge / judge-demo, auditor / auditor-demo, "
+        "supervisors court-head / court-head-demo, cpa-head / cpa-head-demo",
     ),
     # inbox and case list
     "inbox.title": ("我的待办", "My tasks"),
@@ -129,6 +130,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "There is nothing for you to do on this case now.",
     ),
     "case.tasks.others": ("等待其他人办理：", "Waiting for others: "),
+    "assign.title": ("任务指派", "Task assignment"),
+    "assign.current": ("办理人", "Assigned to"),
+    "assign.nobody": ("未指派（本单位相应人员均可办理）", "Nobody (anyone of the organisation)"),
+    "assign.person": ("指派给", "Assign to"),
+    "assign.submit": ("指派", "Assign"),
+    "assign.clear": ("取消指派", "Clear the assignment"),
+    "assign.history": ("指派记录", "Assignments"),
+    "assign.at": ("时间", "When"),
+    "assign.task": ("任务", "Task"),
+    "assign.to": ("办理人", "Assigned to"),
+    "assign.by": ("指派人", "By"),
+    "assign.cleared": ("（取消指派）", "(cleared)"),
+    "scope.assigned": ("指派给我的", "Assigned to me"),
+    "inbox.assigned": ("指派：", "Assigned: "),
     "case.timeline": ("时间线与期限", "Timeline and deadlines"),
     "case.documents": ("文书", "Documents"),
     "inbox.notices": ("提醒与督办", "Reminders and escalations"),

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api import case_numbers
@@ -37,8 +38,8 @@ from api.http.validators import form_problem
 from api.http.views import visible_case
 from api.org_checks import check_step, paired_committees
 from api.security import verify_password
-from api.throttle import refusal_message
-from api.web import case_extras, diagram
+from api.throttle import TooManyAttempts, refusal_message
+from api.web import assign_page, case_extras, diagram
 from api.web.deadlines import (
     timeline_deadlines,
     to_events,
@@ -189,23 +190,28 @@ async def login(request: Request, svc: Svc) -> Response:
     t = translator(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
-    throttle, address = svc.throttle, request.client.host if request.client else ""
-    wait = throttle.wait(username, address)
-    if wait:  # refused before the (deliberately slow) password check
+    address = request.client.host if request.client else ""
+    found = svc.accounts.user(username)
+    account, password_hash = found if found is not None else (None, None)
+
+    def verify() -> bool:
+        ok = verify_password(password_hash, password)
+        return ok and account is not None and account.active
+
+    try:  # the (deliberately slow) password check, if the throttle lets it run
+        # argon2 off the event loop: this handler is async and the loop serves everyone
+        ok = await run_in_threadpool(svc.throttle.check, username, address, verify)
+    except TooManyAttempts as refused:
         return page(
             request,
             "login.html",
             status=429,
             t=t,
             next=safe_next(str(form.get("next", ""))) or "",
-            error=refusal_message(wait),
+            error=refusal_message(refused.seconds),
             username=username,
         )
-    found = svc.accounts.user(username)
-    account, password_hash = found if found is not None else (None, None)
-    ok = verify_password(password_hash, password) and account is not None and account.active
     if not ok or account is None:
-        throttle.failed(username, address)
         return page(
             request,
             "login.html",
@@ -215,7 +221,6 @@ async def login(request: Request, svc: Svc) -> Response:
             error=t("login.failed"),
             username=username,
         )
-    throttle.succeeded(username)
     target = safe_next(str(form.get("next", ""))) or home_for(account)
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, account)
@@ -273,6 +278,9 @@ def inbox(
         q=q,
         due_from=due_from,
         due_to=due_to,
+        assignee=account.id if mine_only and scope == "assigned" else None,
+        # "mine to act on" leaves out what a supervisor assigned to a colleague
+        open_to=account.id if mine_only else None,
     )
     # One page from the waiting-task read model: the cost is the page's, not the caseload's.
     found = svc.reads.tasks(visibility(account), chosen, after=_cursor(after), limit=INBOX_PAGE)
@@ -314,7 +322,7 @@ def inbox(
             "process": process,
             "status": status,
             "due": due,
-            "scope": "all" if not mine_only else "mine",
+            "scope": "all" if not mine_only else ("assigned" if scope == "assigned" else "mine"),
         },
         case_url=case_url,
         notices=_notices(svc, account),
@@ -445,6 +453,7 @@ def _case_page(
     attachment_error: str = "",
     fact_errors: dict[str, str] | None = None,
     fact_values: dict[str, str] | None = None,
+    assign_error: tuple[str, str] | None = None,
 ) -> Response:
     svc = services(request)
     try:
@@ -550,6 +559,8 @@ def _case_page(
     errors = []
     if error is not None:
         errors.append((error[1], error[2]))
+    if assign_error is not None:
+        errors.append(("assignee", assign_error[1]))
     return page(
         request,
         "case.html",
@@ -584,6 +595,8 @@ def _case_page(
         else [],
         fact_errors=fact_errors or {},
         fact_values=fact_values or {},
+        assignments=assign_page.panel(svc, view, account, t, assign_error),
+        assignment_history=assign_page.history(view, t),
         printed_at=datetime.now(UTC).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -990,3 +1003,4 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # -- attachments and corrections of facts (api/web/case_extras.py) ------------------------------
 
 case_extras.register(router, _case_page, translator, page)
+assign_page.register(router, _case_page, translator, page)

@@ -18,7 +18,13 @@ from storage.accounts import Account
 
 
 def may_act(task: TaskView, account: Account) -> bool:
-    return account.role in task.roles and (task.org is None or task.org == account.org)
+    """The caller's role and organisation act on the task, and no supervisor assigned it to
+    someone else."""
+    return (
+        account.role in task.roles
+        and (task.org is None or task.org == account.org)
+        and (task.assignee is None or task.assignee == account.id)
+    )
 
 
 @dataclass

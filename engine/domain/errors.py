@@ -43,3 +43,15 @@ class ConcurrentUpdate(DomainError):
 
 class NotPermitted(DomainError):
     code = "not_permitted"
+
+
+class AssignedToOther(NotPermitted):
+    """The task is assigned to another person of the organisation (engine/assignment.py)."""
+
+    code = "task_assigned_to_other"
+
+
+class InvalidAssignee(InvalidTaskData):
+    """The person named for a task cannot do it (wrong role or organisation)."""
+
+    code = "invalid_assignee"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from engine import reckoning
+from engine import assignment, reckoning
 from engine.actions import Context
 from engine.bpmn import runtime
 from engine.bpmn.sandbox import script_engine
@@ -152,6 +152,8 @@ class Stepper:
             )
             for t in runtime.ready_tasks(step.workflow)
         ]
+        # An assignment is of one task instance: the tasks this step ends take theirs along.
+        assignment.keep_waiting(facts, (t["task_id"] for t in facts["tasks"]))
         if step.reminders:
             facts.setdefault("reminders", [])
             facts["reminders"] = (

@@ -18,6 +18,24 @@ revision = "0010_task_rows"
 down_revision = "0009_user_token_version"
 branch_labels = None
 depends_on = None
+COLUMNS = frozenset(
+    [
+        "case_id",
+        "task_id",
+        "bpmn_id",
+        "process_id",
+        "status",
+        "court_org",
+        "mediator_org",
+        "acting_org",
+        "roles",
+        "title_zh",
+        "due",
+        "due_sort",
+        "provisional",
+        "search",
+    ]
+)
 
 
 def upgrade() -> None:
@@ -75,7 +93,8 @@ def upgrade() -> None:
             mediator_org=row.mediator_org,
             facts=orjson.loads(row.facts),
         )
-        rows = task_rows(stored)
+        # Only the columns this revision makes: later revisions (0015's assignee) add theirs.
+        rows = [{k: v for k, v in r.items() if k in COLUMNS} for r in task_rows(stored)]
         if rows:
             bind.execute(sa.delete(task_rows_t).where(task_rows_t.c.case_id == row.id))
             bind.execute(sa.insert(task_rows_t), rows)

@@ -177,9 +177,13 @@ def test_demo_users_one_per_role_once(fresh: World) -> None:
     assert sorted(created) == sorted(u[0] for u in DEMO_USERS)
     assert add_demo_users(fresh.services.accounts) == []
     roles = {a.role for a in fresh.services.accounts.users()}
-    assert roles == {"court_clerk", "judge", "mediator", "auditor", "admin"}
+    assert roles == {"court_clerk", "judge", "mediator", "auditor", "admin", "supervisor"}
     username, password = DEMO_USERS[0][:2]
     _sign_in(fresh, username, password)
+    # The heads who assign tasks, one of the court and one of the committee (issue 13).
+    heads = {(u[0], u[3]) for u in DEMO_USERS if u[2] == "supervisor"}
+    assert heads == {("court-head", "临海市人民法院"), ("cpa-head", "临海市消保委")}
+    _sign_in(fresh, "cpa-head", "cpa-head-demo")
 
 
 def test_cli_user_add(tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

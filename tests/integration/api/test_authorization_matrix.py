@@ -11,6 +11,7 @@ own organisation is the intermediate court above the case's court).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from storage.accounts import Account
+from storage.accounts import Account, AccountExists
 from tests.integration.api.conftest import ROLES, TOKEN_ONLY, World
 
 PUBLIC = {
@@ -73,13 +74,31 @@ def a_user(suffix: str, body: dict[str, Any] | None = None) -> Callable[[World],
     return make
 
 
+def assignment(body: dict[str, Any] | None) -> Callable[[World], Request]:
+    """A court task of 临海's (its clerk to assign it to): only a supervisor over the court
+    assigns, so 台州's intermediate court may and 杭州's does not see the case."""
+
+    def make(world: World) -> Request:
+        with contextlib.suppress(AccountExists):
+            world.services.accounts.add_user(
+                username="clerk-assignee",
+                password_hash=TOKEN_ONLY,
+                role="court_clerk",
+                org="临海市人民法院",
+            )
+        return f"/cases/{world.case_at('record_consent')}/tasks/record_consent/assignee", body, None
+
+    return make
+
+
 def new_key(world: World) -> Request:
     _, secret = world.services.accounts.add_key(name="k", role="court_clerk", org="临海市人民法院")
     key_id = secret.removeprefix("stk_").split("_")[0]
     return f"/api-keys/{key_id}", None, None
 
 
-# A supervisor reads what is below it and acts on nothing: 403 on every step, before any look-up.
+# A supervisor reads what is below it and acts on no step (403 before any look-up); it assigns
+# the steps of the organisations below it to one of their people.
 READ_CASE = "200/404 200/404 200/404 200/404 403/403 200/404"
 COURT_STEP = "200/404 403/404 404/404 403/403 403/403 403/403"  # before referral: no mediator yet
 MEDIATOR_STEP = "403/404 403/404 200/404 403/403 403/403 403/403"
@@ -87,6 +106,7 @@ JUDGE_STEP = "403/404 200/404 403/404 403/403 403/403 403/403"
 ALL_READERS = "200/200 200/200 200/200 200/200 403/403 200/200"
 EVERYONE = "200/200 200/200 200/200 200/200 200/200 200/200"
 AUDITOR_ONLY = "403/403 403/403 403/403 200/200 403/403 403/403"
+SUPERVISOR_ONLY = "403/403 403/403 403/403 403/403 403/403 200/404"  # assigning a task
 
 
 def admin_only(status: int) -> str:
@@ -170,6 +190,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/cases/{case_id}/confirmation/ruling"): Row(
         JUDGE_STEP, at("rule_on_confirmation", "/confirmation/ruling", {"action": "valid"})
     ),
+    ("PUT", "/cases/{case_id}/tasks/{task_id}/assignee"): Row(
+        SUPERVISOR_ONLY, assignment({"username": "clerk-assignee"})
+    ),
+    ("DELETE", "/cases/{case_id}/tasks/{task_id}/assignee"): Row(SUPERVISOR_ONLY, assignment(None)),
     ("GET", "/tasks"): Row(ALL_READERS, fixed("/tasks")),
     ("GET", "/events"): Row(ALL_READERS, fixed("/events", after=0)),
     ("GET", "/audit"): Row(AUDITOR_ONLY, fixed("/audit")),

@@ -125,3 +125,73 @@ def test_a_paused_address_is_answered_late_and_never_reaches_the_app() -> None:
     assert sent[0]["status"] == 429 and not reached
     _run(guard({**scope, "client": ("10.0.0.8", 1)}, receive, send))
     assert reached == ["/auth/token"]  # another address goes through
+
+
+def test_concurrent_guesses_from_one_address_get_at_most_20_checks_one_at_a_time(
+    fresh: World,
+) -> None:
+    """A check counts from its start and an address runs one at a time (the others wait their
+    turn): however many connections a guessing run opens, it gets `per_address` (20) argon2
+    checks in all, never two at once (issue 13; before, N connections got 20 + N checks, run
+    side by side). People signing in together from one address all get in."""
+    for name in ("sun", "ma", "hu"):
+        add(fresh, name)
+    throttle = fresh.services.throttle
+    with ThreadPoolExecutor(3) as pool:
+        signed_in = list(
+            pool.map(lambda name: token(fresh.client, name, GOOD)[0], ["ma", "hu"] * 3)
+        )
+    assert signed_in == [200] * 6
+    before = throttle.checks
+
+    def guess(n: int) -> int:
+        data = {"username": f"guess{n % 7}", "password": "wrong-password"}
+        return fresh.client.post("/auth/token", data=data).status_code
+
+    statuses: list[int] = []
+    with ThreadPoolExecutor(16) as pool:
+        for _ in range(60):  # waves of 16 at once, until the address is paused
+            statuses += pool.map(guess, range(16))
+            if throttle.address_wait("testclient"):
+                break
+    checked = statuses.count(401)  # each 401 is one password verification
+    assert set(statuses) <= {401, 429}
+    assert checked == 20 and throttle.checks - before == checked
+    assert throttle.peak_per_address == 1
+    answer = fresh.client.post("/auth/token", data={"username": "sun", "password": GOOD})
+    assert answer.status_code == 429  # the address is paused, the right password too
+    assert answer.json()["message"].startswith("登录失败次数过多")
+
+
+def test_a_check_under_way_counts_and_holds_the_address() -> None:
+    """The throttle's own counts with the real argon2 verifier behind it: a second attempt from
+    an address whose check is running is refused at once, with the same message; a success is
+    taken back off the address's count."""
+    from api.security import hash_password, verify_password
+    from api.throttle import TooManyAttempts
+
+    throttle = SignInThrottle(Limits(per_account=5, per_address=3))
+    stored = hash_password(GOOD)
+    inner: list[str] = []
+
+    def nested() -> bool:
+        try:
+            throttle.check("other", "10.1.1.1", lambda: True)
+        except TooManyAttempts as refused:
+            inner.append(str(refused))
+        return verify_password(stored, "wrong-password")
+
+    assert throttle.check("zhou", "10.1.1.1", nested) is False
+    assert inner == ["登录失败次数过多，请在1分钟后再试"]
+    assert throttle.checks == 1 and throttle.peak_per_address == 1
+    for _ in range(3):  # right passwords do not use up the address
+        assert throttle.check("zhou", "10.1.1.1", lambda: verify_password(stored, GOOD))
+    assert throttle.check("wu", "10.1.1.1", lambda: verify_password(stored, "nope")) is False
+    assert throttle.check("wu", "10.1.1.1", lambda: verify_password(stored, "nope")) is False
+    try:
+        throttle.check("zheng", "10.1.1.1", lambda: verify_password(stored, GOOD))
+    except TooManyAttempts as refused:
+        assert refused.seconds > 800  # 1 + 2 failures: the third is refused unchecked
+    else:
+        raise AssertionError("the address had used its 3 checks")
+    assert throttle.checks == 6
