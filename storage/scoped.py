@@ -22,11 +22,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
+from storage.case_terms import case_terms_t, matching
 from storage.sql import _case, _event, cases_t, events_t
 from storage.task_rows import task_rows_t
 
 if TYPE_CHECKING:
     from storage.finding_reads import FindingReads
+
+
+SEARCH_COUNT_CAP = 1000  # a search's total is counted this far; beyond it, "1000+"
 
 
 @dataclass(frozen=True)
@@ -245,7 +249,12 @@ class ScopedReads:
         after: tuple[float, str] | None = None,
         limit: int = 50,
     ) -> tuple[list[StoredCase], int, tuple[float, str] | None]:
-        """A page of cases, newest first, with the total and the cursor of the next page."""
+        """A page of cases, newest first, with the total and the cursor of the next page.
+
+        With `q`, the cases are those the search index (storage/case_terms.py) finds within
+        the caller's scope, and the total is counted up to SEARCH_COUNT_CAP + 1 only: a
+        surname matches thousands of a court's cases, and counting them all would cost what
+        the index saves. A total above SEARCH_COUNT_CAP means "more than that"."""
         c = cases_t.c
         where = [scope.where()]
         for column, value in (
@@ -256,27 +265,38 @@ class ScopedReads:
         ):
             if value:
                 where.append(column == value)
-        if q.strip():
-            # The case number, or a party's name in the case's facts.
-            needle = q.strip()
-            found = c.id.contains(needle, autoescape=True) | c.facts.contains(
-                needle, autoescape=True
-            )
-            if also_ids:  # a case number typed another way: every spelling it was stored under
-                found = found | c.id.in_(also_ids)
-            where.append(found)
+        found = matching(q, also_ids or ()) if q.strip() else None
+        if q.strip() and found is None:
+            return [], 0, None  # only spaces or nothing a term holds: nothing matches
         stmt = select(cases_t).where(*where)
+        if found is not None:
+            # The matching cases, from the term index in the caller's scope; the case rows
+            # are then read by primary key.
+            t = case_terms_t.c
+            matched = select(t.case_id).where(scope.where(case_terms_t), found)
+            if court:
+                matched = matched.where(t.court_org == court)
+            if cpa:
+                matched = matched.where(t.mediator_org == cpa)
+            where.append(c.id.in_(matched))
+            if after is not None:  # the page's: the total counts the whole search
+                matched = matched.where(tuple_(t.opened_ts, t.case_id) < tuple_(*after))
+            stmt = stmt.where(c.id.in_(matched))
         if after is not None:
             stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
         stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = [_case(r) for r in conn.execute(stmt).all()]
-            total = conn.execute(select(func.count()).select_from(cases_t).where(*where))
-            counted = int(total.scalar() or 0)
+            if found is None:
+                counted = conn.execute(select(func.count()).select_from(cases_t).where(*where))
+            else:
+                capped = select(c.id).where(*where).limit(SEARCH_COUNT_CAP + 1).subquery()
+                counted = conn.execute(select(func.count()).select_from(capped))
+            total = int(counted.scalar() or 0)
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = (rows[-1].opened_at.timestamp(), rows[-1].id) if more and rows else None
-        return rows, counted, cursor
+        return rows, total, cursor
 
     def case_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:
         """The courts and committees of the visible cases (the filters' choices)."""

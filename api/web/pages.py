@@ -75,7 +75,13 @@ from standard_rules.case_number import try_parse
 from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
 from storage.documents import TooManyDocuments
-from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
+from storage.scoped import (
+    SEARCH_COUNT_CAP,
+    Cursor,
+    TaskFilter,
+    decode_cursor,
+    encode_cursor,
+)
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -412,7 +418,8 @@ def case_list(
         account=account,
         t=t,
         rows=[svc.engine.view(r) for r in found],
-        total=total,
+        # A search counts no further than the cap (storage/scoped.py case_page).
+        total=f"{SEARCH_COUNT_CAP}+" if total > SEARCH_COUNT_CAP else total,
         next_url=(
             str(request.url.include_query_params(after=f"{following[0]!r}~{following[1]}"))
             if following
