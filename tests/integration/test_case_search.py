@@ -79,7 +79,8 @@ def test_opening_a_case_writes_its_terms(store: SqlCaseStore, make_driver: Any) 
         },
     )
     assert terms_of(store, d.case_id) >= {"王伟", "临海市某某电器有限公司", "1111", "7号"}
-    for q in ("王伟", "王", "1111", "临海市某某", "(2025)浙1082民诉前调7号", "2025", "浙1082", "7号"):
+    typed = ("王伟", "王", "1111", "临海市某某", "(2025)浙1082民诉前调7号", "2025", "浙1082", "7号")
+    for q in typed:
         assert found(store, q) == [d.case_id], q
     assert store.reindex_terms(repair=False) == []
 
@@ -151,7 +152,12 @@ def test_case_numbers_in_either_width_and_the_old_spellings(store: SqlCaseStore)
     put(store, "（2026）浙1082民诉前调12号", 1)
     put(store, "(2026)浙1082民诉前调0123号", 2)  # stored padded, half-width (old demo)
     put(store, "(2025)浙1082民初5号", 3)
-    for typed in ("(2026)浙1082民诉前调123号", "〔2026〕浙1082民诉前调0123号", "（２０２６）浙1082民诉前调123号"):
+    spelt = (
+        "(2026)浙1082民诉前调123号",
+        "〔2026〕浙1082民诉前调0123号",
+        "（２０２６）浙1082民诉前调123号",
+    )
+    for typed in spelt:
         number = try_parse(typed)
         assert number is not None
         also = [str(number), *case_numbers.spellings(number)]
@@ -248,8 +254,6 @@ def test_the_search_reads_the_term_index(store: SqlCaseStore) -> None:
     with store.engine.connect() as conn:
         if postgres:
             conn.execute(text("SET enable_seqscan = off"))  # a tiny table: ask for the index
-        plan = " ".join(
-            str(r[-1]) for r in conn.exec_driver_sql(explain + statement, params).all()
-        )
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(explain + statement, params).all())
     assert "ix_case_terms_court" in plan, plan
     assert "facts" not in plan
