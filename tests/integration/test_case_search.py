@@ -257,3 +257,88 @@ def test_the_search_reads_the_term_index(store: SqlCaseStore) -> None:
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(explain + statement, params).all())
     assert "ix_case_terms_court" in plan, plan
     assert "facts" not in plan
+
+
+def test_verify_and_reindex_cover_the_search_index(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from api.bootstrap import build_engine
+    from api.cli import main as cli
+    from api.demo import DemoClock, populate
+    from engine.services import SystemClock
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'terms.db'}")
+    monkeypatch.setenv("SUITIAO_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("SUITIAO_SECRET_KEY", "terms-secret-" + "x" * 40)
+    engine = build_engine()
+    clock = DemoClock(SystemClock().now())
+    engine.clock = clock
+    populate(engine, clock, cases=6, days=30, seed=5)
+    store: Any = engine.store
+    assert cli(["verify"]) == 0
+    with store.engine.begin() as conn:
+        victim, term = conn.execute(select(case_terms_t.c.case_id, case_terms_t.c.term)).first()
+        conn.execute(
+            delete(case_terms_t).where(
+                case_terms_t.c.case_id == victim, case_terms_t.c.term == term
+            )
+        )
+    capsys.readouterr()
+    assert cli(["verify"]) == 1
+    assert f"{victim}: search index differs from the case" in capsys.readouterr().out
+    assert cli(["reindex", "--check"]) == 1
+    said = capsys.readouterr().out
+    assert "案件检索索引：1 件案件不一致" in said and victim in said
+    assert cli(["reindex"]) == 0
+    assert cli(["reindex", "--check"]) == 0
+    assert cli(["verify"]) == 0
+    assert term in terms_of(store, victim)
+    store.engine.dispose()
+
+
+def test_the_case_list_page_searches_and_caps_its_total(tmp_path: Path) -> None:
+    """The clerk's page over HTTP: the hint, a name found, another court's namesake not, and a
+    surname shared by more cases than the cap counted as 1000+."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.demo import add_demo_users
+    from api.settings import Settings
+
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'page.db'}",
+        secret_key="page-" + "x" * 40,
+        state_dir=tmp_path,
+    )
+    app = create_app(settings, timers=False)
+    add_demo_users(app.state.services.accounts)
+    store: SqlCaseStore = app.state.engine.store
+    batch = []
+    for n in range(SEARCH_COUNT_CAP + 2):
+        court = OTHER_COURT if n == 0 else COURT
+        name = "冯宝宝" if n < 2 else f"冯{n}"
+        case = make_case(
+            f"W-{n:05d}",
+            court_org=court,
+            opened_at=T0 + timedelta(minutes=n),
+            facts={"consumer": {"name": name}},
+        )
+        batch.append((case, [], []))
+    insert_cases(store, batch)
+    with TestClient(app) as client:
+        login = client.get("/ui/login").text
+        csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/ui/login",
+            data={"username": "clerk", "password": "clerk-demo", "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        page = client.get("/ui/cases", params={"q": "冯宝宝"})
+        assert page.status_code == 200, page.text
+        assert "W-00001" in page.text and "W-00000" not in page.text
+        assert "共 1 项" in page.text
+        assert "案号或名称中间的几个字查不到" in page.text
+        wide = client.get("/ui/cases", params={"q": "冯"})
+        assert f"共 {SEARCH_COUNT_CAP}+ 项" in wide.text
+        assert "W-00000" not in wide.text
+    store.engine.dispose()
