@@ -198,6 +198,8 @@ class CaseTermRecord(SQLModel, table=True):
         Index("ix_case_terms_term", "term", "opened_ts", "case_id"),
         Index("ix_case_terms_court", "court_org", "term", "opened_ts", "case_id"),
         Index("ix_case_terms_cpa", "mediator_org", "term", "opened_ts", "case_id"),
+        # SQLite: the rows live in their primary key's b-tree, not beside it (a fifth less).
+        {"sqlite_with_rowid": False},
     )
 
     case_id: str = Field(primary_key=True, max_length=100)

@@ -42,6 +42,7 @@ def upgrade() -> None:
             sa.Column("mediator_org", AutoString(length=200), nullable=True),
             sa.Column("opened_ts", sa.Float(), nullable=False),
             sa.PrimaryKeyConstraint("case_id", "term"),
+            sqlite_with_rowid=False,
         )
         for name, columns in INDEXES:
             op.create_index(name, "case_terms", columns, unique=False)
