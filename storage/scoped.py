@@ -296,13 +296,25 @@ class ScopedReads:
                 where_page = [*where, tuple_(c.opened_ts, c.id) < tuple_(*after)]
             else:
                 where_page = where
-            # The page's ids first: ordering the matches reads the leading columns of their
-            # rows only, not their facts and workflow documents (TOAST, overflow pages).
-            ids = select(c.id).where(c.id.in_(paged), *where_page)
-            ids = ids.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
-            stmt = select(cases_t).where(c.id.in_(ids.scalar_subquery()))
-            capped = select(c.id).where(c.id.in_(matched), *where).limit(SEARCH_COUNT_CAP + 1)
-            count = select(func.count()).select_from(capped.subquery())
+            if process or status:  # conditions only the case rows hold
+                # The page's ids first: ordering the matches reads the leading columns of
+                # their rows only, not their facts and workflow documents (TOAST, overflow).
+                ids = select(c.id).where(c.id.in_(paged), *where_page)
+                ids = ids.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
+                capped = select(c.id).where(c.id.in_(matched), *where)
+            else:
+                # The terms carry the opening time: the page and the count are read from the
+                # term index alone, and only the page's cases from the cases table.
+                ids = (
+                    paged.with_only_columns(t.case_id, t.opened_ts)
+                    .distinct()
+                    .order_by(t.opened_ts.desc(), t.case_id.desc())
+                    .limit(limit + 1)
+                )
+                ids = select(ids.subquery().c.case_id)
+                capped = matched.distinct()
+            stmt = select(cases_t).where(c.id.in_(ids.scalar_subquery()), *where_page)
+            count = select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP + 1).subquery())
         stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = [_case(r) for r in conn.execute(stmt).all()]
