@@ -11,15 +11,16 @@ not found: that is the price of a search that does not read a court's every case
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.ports import StoredCase
-from standard_rules.case_number import try_parse
+from standard_rules.case_number import TYPES, try_parse
 from storage.tables import CaseTermRecord
 
 case_terms_t = CaseTermRecord.__table__  # type: ignore[attr-defined]
@@ -48,14 +49,16 @@ def normalise(text: str) -> str:
 def id_terms(case_id: str) -> set[str]:
     """A case number in the forms people type: whole (as stored and as canonical), without
     the brackets (so "2026" or "2026浙1082" finds the year's cases), without the year
-    ("浙1082民诉前调123号") and the serial alone ("123号"). Committee numbers, which the
-    standard does not fix, are found by their whole text and their last run of digits."""
+    ("浙1082民诉前调123号"), from the case type ("民诉前调123号") and the serial alone
+    ("123号"). Committee numbers, which the standard does not fix, are found by their whole
+    text and their last run of digits."""
     terms = {normalise(case_id)}
     number = try_parse(case_id)
     if number is not None:
-        tail = f"{number.court_code}{number.type}{number.serial}号"
+        kind = f"{number.type}{number.serial}号"
+        tail = number.court_code + kind
         terms |= {normalise(str(number)), normalise(f"{number.year}{tail}"), normalise(tail)}
-        terms.add(f"{number.serial}号")
+        terms |= {kind, f"{number.serial}号"}
     else:
         digits = ""
         for ch in reversed(normalise(case_id)):
@@ -136,19 +139,28 @@ def differing_terms(conn: Connection, cases: Sequence[StoredCase], *, repair: bo
     return differing
 
 
-def matching(q: str, exact: Sequence[str] = ()) -> ColumnElement[bool] | None:
-    """The clause over case_terms for a search text: a term equal to it or starting with it
-    (a range the term indexes answer), or equal to one of `exact` (other spellings of a case
-    number). None when the text holds nothing to search by."""
-    needle = normalise(q)
-    if not needle:
+def needle(q: str) -> str:
+    """What a search text is looked up as: the canonical number when it is a whole case
+    number (however typed), else the text normalised with a serial's padding dropped after a
+    case type or before 号 ("民诉前调0042" as "民诉前调42"), as the terms hold serials."""
+    number = try_parse(q)
+    if number is not None:
+        return normalise(str(number))
+    text = _PADDED_AFTER_TYPE.sub(r"\1", normalise(q))
+    return _PADDED_SERIAL.sub("", text)
+
+
+_PADDED_AFTER_TYPE = re.compile("(" + "|".join(TYPES) + ")0+(?=[0-9])")
+_PADDED_SERIAL = re.compile("^0+(?=[0-9]+号)")
+
+
+def matching(q: str) -> ColumnElement[bool] | None:
+    """The clause over case_terms for a search text: a term equal to its needle or starting
+    with it, one range the term indexes answer. (Every spelling a case number was stored
+    under has the canonical number among its terms, so one range finds them all.) None when
+    the text holds nothing to search by."""
+    found = needle(q)
+    if not found:
         return None
     term = case_terms_t.c.term
-    number = try_parse(q)
-    if number is not None:  # however it was typed, the canonical number is a term
-        needle = normalise(str(number))
-    found: ColumnElement[bool] = and_(term >= needle, term < needle + _TOP)
-    others = sorted({normalise(e) for e in exact} - {needle} - {""})
-    if others:
-        found = or_(found, term.in_(others))
-    return found
+    return and_(term >= found, term < found + _TOP)

@@ -250,7 +250,6 @@ class ScopedReads:
         process: str = "",
         status: str = "",
         q: str = "",
-        also_ids: list[str] | None = None,
         after: tuple[float, str] | None = None,
         limit: int = 50,
     ) -> tuple[list[StoredCase], int, tuple[float, str] | None]:
@@ -261,7 +260,7 @@ class ScopedReads:
         surname matches thousands of a court's cases, and counting them all would cost what
         the index saves. A total above SEARCH_COUNT_CAP means "more than that"."""
         c = cases_t.c
-        found = matching(q, also_ids or ()) if q.strip() else None
+        found = matching(q) if q.strip() else None
         if q.strip() and found is None:
             return [], 0, None  # only spaces or nothing a term holds: nothing matches
         conditions = (

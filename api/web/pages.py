@@ -71,7 +71,6 @@ from api.web.views import (
 from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.reckoning import RECKONED
-from standard_rules.case_number import try_parse
 from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
 from storage.documents import TooManyDocuments
@@ -399,7 +398,7 @@ def case_list(
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     # One page, newest first, filtered in SQL: the cost is the page's, not the caseload's.
-    number = try_parse(q) if q else None  # a 案号 finds its case however it was typed
+    # A 案号 finds its case however it was typed: its terms hold the canonical number.
     found, total, following = svc.reads.case_page(
         visibility(account),
         court=court,
@@ -407,7 +406,6 @@ def case_list(
         process=process,
         status=status,
         q=q,
-        also_ids=[str(number), *case_numbers.spellings(number)] if number else None,
         after=_case_cursor(after),
         limit=CASE_PAGE,
     )

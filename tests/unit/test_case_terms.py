@@ -19,6 +19,7 @@ def test_a_court_number_is_found_whole_without_year_or_brackets_and_by_serial() 
         "(2026)浙1082民诉前调123号",  # canonical
         "2026浙1082民诉前调123号",
         "浙1082民诉前调123号",
+        "民诉前调123号",
         "123号",
     }
 
