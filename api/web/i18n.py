@@ -69,8 +69,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "开头（如“2026”“浙1082”“民诉前调123”“123号”）、当事人姓名或名称的开头、"
         "手机尾号4位；案号或名称中间的几个字查不到。",
         "A whole case number (either bracket width), or its beginning from the year, court,"
-        " case type or serial (“2026”, “浙1082”, “民诉前调123”, “123号”), the beginning of a party's name, or a phone's last 4"
-        " digits; text from the middle of a number or name is not found.",
+        " case type or serial (“2026”, “浙1082”, “民诉前调123”, “123号”), the beginning"
+        " of a party's name, or a phone's last 4 digits; text from the middle of a number"
+        " or name is not found.",
     ),
     "filter.court": ("法院", "Court"),
     "filter.cpa": ("消保委", "Consumer council"),
