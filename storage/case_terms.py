@@ -1,10 +1,11 @@
 """The case search index: the words a case is found by, kept with each step.
 
 Clerks look a case up by its number (typed with full- or half-width brackets, with or without
-the year, or just "123号"), by a party's name or by the phone number's last four digits
-(尾号). Each of these is stored as a normalised term next to the case's organisations and
-opening time; a search is an exact-or-prefix match on the term (`term >= q AND term < q+U+10FFFF`)
-within the caller's scope, which an index answers without reading any case that does not match.
+the year, from its case type, or just "123号"), by a party's name or by the phone number's last
+four digits (尾号). Each of these is stored as a normalised term next to the case's
+organisations and opening time; a search is an exact-or-prefix match on the term
+(`term >= q AND term < q || U+10FFFF`) within the caller's scope, which an index answers
+without reading any case that does not match.
 A text inside a word (the middle of a name or case number) is not a prefix of any term and is
 not found: that is the price of a search that does not read a court's every case.
 """
