@@ -281,7 +281,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for case_id in database.cases.reindex_tasks(repair=False):
         problems += 1
         sys.stdout.write(f"{case_id}: waiting-task read model differs from the case\n")
-    # So must the findings (re-audited from each case's events) and the statistics counters.
+    # So must the search index (case_terms: numbers, names, phone tails) ...
+    for case_id in database.cases.reindex_terms(repair=False):
+        problems += 1
+        sys.stdout.write(f"{case_id}: search index differs from the case\n")
+    # ... the findings (re-audited from each case's events) and the statistics counters.
     for case_id in database.cases.reindex_findings(repair=False):
         problems += 1
         sys.stdout.write(f"{case_id}: findings read model differs from the case's audit\n")
@@ -466,6 +470,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     differences = 0
     for name, differing in (
         ("待办读模型", store.reindex_tasks(repair=repair)),
+        ("案件检索索引", store.reindex_terms(repair=repair)),
         ("审计发现读模型", store.reindex_findings(repair=repair)),
     ):
         differences += len(differing)
@@ -743,7 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "reindex",
-        help="rebuild the read models (tasks, findings, statistics counters) from the cases",
+        help="rebuild the read models (tasks, search index, findings, counters) from the cases",
     )
     p.add_argument("--check", action="store_true", help="only report differences (exit 1)")
     p.set_defaults(func=cmd_reindex)

@@ -7,7 +7,9 @@ open. Then, over HTTP in the same process (TestClient), for the demo clerk of ä¸
 (one court of 90: a ninetieth of the cases):
 
 - GET /tasks?limit=50 and the web inbox (the waiting-task read model);
-- the court's case search, /ui/cases?q=<a party's name> (p99 over several names);
+- the court's case search, /ui/cases?q=<a party's name> (p99 over several names), and by a
+  surname alone (one character: the widest prefix people type, its total capped at 1000+);
+  `--explain` prints the search's query plans (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE);
 - a case page, /ui/cases/<id> of an open case of the court;
 - the findings' pages when `measure_audit(client)` is defined (helper `findings`);
 - RSS now and at peak (the peak includes the fill, which runs in this process).
@@ -189,6 +191,9 @@ def run(kind: str, cases: int, args: argparse.Namespace) -> dict[str, float]:
         "search": timed(
             lambda: client.get("/ui/cases", params={"q": rng.choice(parties)}), n, "search"
         ),
+        "surname": timed(
+            lambda: client.get("/ui/cases", params={"q": rng.choice(parties)[0]}), n, "surname"
+        ),
         "case": timed(lambda: client.get(f"/ui/cases/{rng.choice(open_ids)}"), n, "case"),
     }
     for name, values in samples.items():
@@ -200,15 +205,47 @@ def run(kind: str, cases: int, args: argparse.Namespace) -> dict[str, float]:
     if callable(measure_audit):
         result.update(measure_audit(client))
     result["rss_mb"], result["peak_rss_mb"] = rss_mb()
+    if args.explain:
+        for q in (parties[0], parties[0][0]):
+            print(f"-- {kind}, {cases:,} cases, q={q}:\n{search_plans(store.engine, q)}")
     client.close()
     store.engine.dispose()
     return result
+
+
+def search_plans(engine: Any, q: str) -> str:
+    """The plans of the clerk's search statements (page and capped count), as the database
+    runs them: each must range over a case_terms index, never scan the court's cases."""
+    from sqlalchemy import event
+
+    from storage.scoped import ScopedReads, Visibility
+
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        statements.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        ScopedReads(engine).case_page(Visibility("court", CLERK_COURT), q=q)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    postgres = engine.dialect.name == "postgresql"
+    lines = []
+    with engine.connect() as conn:
+        for statement, params in statements:
+            explain = "EXPLAIN (ANALYZE, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
+            plan = conn.exec_driver_sql(explain + statement, params).all()
+            lines += [" ".join(statement.split())[:160] + " â€¦"]
+            lines += ["    " + str(row[0] if postgres else row[-1]) for row in plan]
+    return "\n".join(lines)
 
 
 COLUMNS = (
     ("tasks", "GET /tasks"),
     ("inbox", "inbox"),
     ("search", "court case search"),
+    ("surname", "search by surname"),
     ("case", "case page"),
 )
 
@@ -262,6 +299,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--pg", default=MAINTENANCE_DSN)
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 cases")
+    parser.add_argument("--explain", action="store_true", help="print the search's plans")
     args = parser.parse_args(argv)
     sizes = [2_000, 10_000] if args.quick else args.cases
     print(

@@ -1,10 +1,10 @@
 """Many new cases written at once (`suitiao demo` at province size, benchmarks).
 
 The rows are those a step writes for a new case (case row, events, timers, waiting-task rows,
-findings audited from the case's events, signed chain head), one transaction per call with one
-multi-row statement per table, and the signed case count and statistics counters moved once for
-the batch. Nothing is checked beyond the database's keys: the
-caller hands over cases a real engine step produced (or faithful copies of them).
+search terms, findings audited from the case's events, signed chain head), one transaction per
+call with one multi-row statement per table, and the signed case count and statistics counters
+moved once for the batch. Nothing is checked beyond the database's keys: the caller hands over
+cases a real engine step produced (or faithful copies of them).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from engine.domain.errors import CaseExists
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
+from storage.case_terms import INSERT_TERMS, case_terms
 from storage.due_counts import move_due
 from storage.finding_counts import deltas, move_counts
 from storage.findings import INSERT_FINDINGS, finding_rows
@@ -43,7 +44,7 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
 
     if not batch:
         return
-    cases, events, timers, tasks, heads, findings = [], [], [], [], [], []
+    cases, events, timers, tasks, heads, findings, terms = [], [], [], [], [], [], []
     # Copies share their template's document object: compress and hash it once per batch.
     packed: dict[int, tuple[bytes, str]] = {}
     for case, case_events, case_timers in batch:
@@ -56,6 +57,7 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
         events += [_event_values(e) for e in case_events]
         timers += armed
         tasks += task_rows(case)
+        terms += case_terms(case)
         findings += finding_rows(case, store.auditor.findings(case_events))
         if store.anchors is not None:
             mac = store.anchors.case_mac(values, armed, packed[id(case.workflow)][1])
@@ -72,6 +74,8 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
             if findings:
                 conn.execute(INSERT_FINDINGS, findings)
                 move_counts(conn, deltas([], findings))
+            if terms:
+                conn.execute(INSERT_TERMS, terms)
             move_due(conn, [(values, 1) for values in cases])
             add_cases(conn, cases)
             if store.anchors is not None:

@@ -23,11 +23,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
 from standard_rules.eventlog import shanghai_day
+from storage.case_terms import case_terms_t, matching
 from storage.sql import _case, _event, cases_t, events_t
+from storage.stat_counts import stat_cases_t
 from storage.task_rows import task_rows_t
 
 if TYPE_CHECKING:
     from storage.finding_reads import FindingReads
+
+
+SEARCH_COUNT_CAP = 1000  # a search's total is counted this far; beyond it, "1000+"
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,12 @@ class Visibility:
 
     def where(self, table: Any = cases_t) -> ColumnElement[bool]:
         """The clause over a table with court_org and mediator_org columns (cases, task_rows)."""
+        return self.over(table.c.court_org, table.c.mediator_org)
+
+    def over(self, court_org: Any, mediator_org: Any) -> ColumnElement[bool]:
+        """The clause over these two expressions (columns, or columns kept off their index)."""
         orgs = sorted(self.orgs)
-        court, mediator = table.c.court_org.in_(orgs), table.c.mediator_org.in_(orgs)
+        court, mediator = court_org.in_(orgs), mediator_org.in_(orgs)
         if self.side == "all":
             return true()
         if self.side == "court":
@@ -245,50 +254,90 @@ class ScopedReads:
         process: str = "",
         status: str = "",
         q: str = "",
-        also_ids: list[str] | None = None,
         after: tuple[float, str] | None = None,
         limit: int = 50,
     ) -> tuple[list[StoredCase], int, tuple[float, str] | None]:
-        """A page of cases, newest first, with the total and the cursor of the next page."""
+        """A page of cases, newest first, with the total and the cursor of the next page.
+
+        With `q`, the cases are those the search index (storage/case_terms.py) finds within
+        the caller's scope, and the total is counted up to SEARCH_COUNT_CAP + 1 only: a
+        surname matches thousands of a court's cases, and counting them all would cost what
+        the index saves. A total above SEARCH_COUNT_CAP means "more than that"."""
         c = cases_t.c
-        where = [scope.where()]
-        for column, value in (
+        found = matching(q) if q.strip() else None
+        if q.strip() and found is None:
+            return [], 0, None  # only spaces or nothing a term holds: nothing matches
+        conditions = (
             (c.court_org, court),
             (c.mediator_org, cpa),
             (c.process_id, process),
             (c.status, status),
-        ):
-            if value:
-                where.append(column == value)
-        if q.strip():
-            # The case number, or a party's name in the case's facts.
-            needle = q.strip()
-            found = c.id.contains(needle, autoescape=True) | c.facts.contains(
-                needle, autoescape=True
-            )
-            if also_ids:  # a case number typed another way: every spelling it was stored under
-                found = found | c.id.in_(also_ids)
-            where.append(found)
-        stmt = select(cases_t).where(*where)
-        if after is not None:
-            stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
+        )
+        if found is None:
+            where = [scope.where()] + [col == value for col, value in conditions if value]
+            stmt = select(cases_t).where(*where)
+            if after is not None:
+                stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
+            count = select(func.count()).select_from(cases_t).where(*where)
+        else:
+            # The matching cases come from the term index in the caller's scope, and their
+            # rows are read by primary key. The conditions on the case rows are checked again
+            # (the terms' organisations are a copy) but kept off the cases' own indexes
+            # (`|| ''`): SQLite would otherwise walk the whole court's cases by
+            # ix_cases_court_org and test each against the matches.
+            t = case_terms_t.c
+            matched = select(t.case_id).where(scope.where(case_terms_t), found)
+            if court:
+                matched = matched.where(t.court_org == court)
+            if cpa:
+                matched = matched.where(t.mediator_org == cpa)
+            where = [scope.over(c.court_org + "", c.mediator_org + "")]
+            where += [col + "" == value for col, value in conditions if value]
+            paged = matched
+            if after is not None:  # the page's matches; the total counts the whole search
+                paged = matched.where(tuple_(t.opened_ts, t.case_id) < tuple_(*after))
+                where_page = [*where, tuple_(c.opened_ts, c.id) < tuple_(*after)]
+            else:
+                where_page = where
+            if process or status:  # conditions only the case rows hold
+                # The page's ids first: ordering the matches reads the leading columns of
+                # their rows only, not their facts and workflow documents (TOAST, overflow).
+                ids = select(c.id).where(c.id.in_(paged), *where_page)
+                ids = ids.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
+                capped = select(c.id).where(c.id.in_(matched), *where)
+            else:
+                # The terms carry the opening time: the page and the count are read from the
+                # term index alone, and only the page's cases from the cases table.
+                ids = (
+                    paged.with_only_columns(t.case_id, t.opened_ts)
+                    .distinct()
+                    .order_by(t.opened_ts.desc(), t.case_id.desc())
+                    .limit(limit + 1)
+                )
+                ids = select(ids.subquery().c.case_id)
+                capped = matched.distinct()
+            stmt = select(cases_t).where(c.id.in_(ids.scalar_subquery()), *where_page)
+            count = select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP + 1).subquery())
         stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = [_case(r) for r in conn.execute(stmt).all()]
-            total = conn.execute(select(func.count()).select_from(cases_t).where(*where))
-            counted = int(total.scalar() or 0)
+            total = int(conn.execute(count).scalar() or 0)
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = (rows[-1].opened_at.timestamp(), rows[-1].id) if more and rows else None
-        return rows, counted, cursor
+        return rows, total, cursor
 
     def case_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:
-        """The courts and committees of the visible cases (the filters' choices)."""
-        c = cases_t.c
+        """The courts and committees of the visible cases (the filters' choices), from the
+        statistics counters (a row per organisation pair and month, not per case): the case
+        list and every search show them, and reading them from the cases would read every
+        case of the court."""
+        s = stat_cases_t.c
+        where = (scope.where(stat_cases_t), s.cases > 0)
         with self.engine.connect() as conn:
-            courts = conn.execute(select(c.court_org).where(scope.where()).distinct()).scalars()
+            courts = conn.execute(select(s.court_org).where(*where).distinct()).scalars()
             court_list = sorted(x for x in courts if x)
-            cpas = conn.execute(select(c.mediator_org).where(scope.where()).distinct()).scalars()
+            cpas = conn.execute(select(s.mediator_org).where(*where).distinct()).scalars()
             return court_list, sorted(x for x in cpas if x)
 
     def task_orgs(self, scope: Visibility) -> tuple[list[str], list[str]]:

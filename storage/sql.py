@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from storage.case_terms import differing_terms, write_terms
 from storage.compact import pack_workflow, plain_workflow
 from storage.due_counts import COLUMNS as DUE_COLUMNS
 from storage.due_counts import move_due, reindex_due
@@ -288,6 +289,7 @@ class SqlCaseStore:
                     rows = task_rows(case)
                     if rows:
                         conn.execute(_INSERT_TASKS, rows)
+                    write_terms(conn, case, new=new)  # the search index, if a name changed
                     # The findings are the case's audit: all of its events, the new ones included.
                     if new:
                         everything: list[CaseEvent] | None = list(step.events)
@@ -385,6 +387,27 @@ class SqlCaseStore:
                         conn.execute(_DELETE_TASKS, {"b_id": case.id})
                         if expected:
                             conn.execute(_INSERT_TASKS, expected)
+                last = cases[-1].id
+
+    def reindex_terms(self, *, repair: bool = True, batch: int = 500) -> list[str]:
+        """Recompute the search index (case_terms) from the cases, closed ones too; returns
+        the ids of the cases whose rows differed (and, with `repair`, rewrites them)."""
+        differing: list[str] = []
+        last = ""
+        while True:
+            with self.engine.begin() as conn:
+                cases = [
+                    _case(r)
+                    for r in conn.execute(
+                        select(cases_t)
+                        .where(cases_t.c.id > last)
+                        .order_by(cases_t.c.id)
+                        .limit(batch)
+                    ).all()
+                ]
+                if not cases:
+                    return differing
+                differing += differing_terms(conn, cases, repair=repair)
                 last = cases[-1].id
 
     def reindex_findings(self, *, repair: bool = True, batch: int = 500) -> list[str]:

@@ -4,7 +4,7 @@ text as written."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -216,3 +216,29 @@ class StatOpenedRecord(SQLModel, table=True):
     mediator_org: str = Field(primary_key=True, max_length=200)
     day: int = Field(primary_key=True)  # ordinal
     cases: int = 0
+
+
+TERM_TYPE = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+class CaseTermRecord(SQLModel, table=True):
+    """The case search index: one row per word a case is found by (its number in the forms
+    people type, each party's name, the phone's last four digits), normalised, written with
+    the step that changes them. A search is a range over `term` within the caller's scope, so
+    it reads the cases that match, never every case of a court (storage/case_terms.py)."""
+
+    __tablename__ = "case_terms"
+    __table_args__ = (
+        Index("ix_case_terms_term", "term", "opened_ts", "case_id"),
+        Index("ix_case_terms_court", "court_org", "term", "opened_ts", "case_id"),
+        Index("ix_case_terms_cpa", "mediator_org", "term", "opened_ts", "case_id"),
+        # SQLite: the rows live in their primary key's b-tree, not beside it (a fifth less).
+        {"sqlite_with_rowid": False},
+    )
+
+    case_id: str = Field(primary_key=True, max_length=100)
+    # Byte order on PostgreSQL too, whatever the database's locale: a prefix is a range.
+    term: str = Field(sa_column=Column(TERM_TYPE, primary_key=True, nullable=False))
+    court_org: str | None = Field(default=None, max_length=200)
+    mediator_org: str | None = Field(default=None, max_length=200)
+    opened_ts: float  # the case's, so a search orders and pages without reading the case

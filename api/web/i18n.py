@@ -64,6 +64,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "cases.empty": ("没有符合条件的案件。", "No case matches."),
     "filter.legend": ("筛选", "Filters"),
     "filter.q": ("案号或当事人", "Case no. or party"),
+    # The search index matches whole words and their beginnings (storage/case_terms.py).
+    "filter.q.hint": (
+        "可输入完整案号（全角、半角括号均可），或案号从年份、法院代字、类型代字或序号起的"
+        "开头（如“2026”“浙1082”“民诉前调123”“123号”）、当事人姓名或名称的开头、"
+        "手机尾号4位；案号或名称中间的几个字查不到。",
+        "A whole case number (either bracket width), or its beginning from the year, court,"
+        " case type or serial (“2026”, “浙1082”, “民诉前调123”, “123号”), the beginning"
+        " of a party's name, or a phone's last 4 digits; text from the middle of a number"
+        " or name is not found.",
+    ),
     "filter.court": ("法院", "Court"),
     "filter.cpa": ("消保委", "Consumer council"),
     "filter.process": ("路径", "Path"),

@@ -72,11 +72,16 @@ from api.web.views import (
 from engine.actions import FORMS, validate
 from engine.domain.errors import DomainError, InvalidTaskData
 from engine.reckoning import RECKONED
-from standard_rules.case_number import try_parse
 from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
 from storage.documents import TooManyDocuments
-from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
+from storage.scoped import (
+    SEARCH_COUNT_CAP,
+    Cursor,
+    TaskFilter,
+    decode_cursor,
+    encode_cursor,
+)
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -401,7 +406,7 @@ def case_list(
     if account.role not in CASE_READERS:
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     # One page, newest first, filtered in SQL: the cost is the page's, not the caseload's.
-    number = try_parse(q) if q else None  # a 案号 finds its case however it was typed
+    # A 案号 finds its case however it was typed: its terms hold the canonical number.
     found, total, following = svc.reads.case_page(
         visibility(account),
         court=court,
@@ -409,7 +414,6 @@ def case_list(
         process=process,
         status=status,
         q=q,
-        also_ids=[str(number), *case_numbers.spellings(number)] if number else None,
         after=_case_cursor(after),
         limit=CASE_PAGE,
     )
@@ -420,7 +424,8 @@ def case_list(
         account=account,
         t=t,
         rows=[svc.engine.view(r) for r in found],
-        total=total,
+        # A search counts no further than the cap (storage/scoped.py case_page).
+        total=f"{SEARCH_COUNT_CAP}+" if total > SEARCH_COUNT_CAP else total,
         next_url=(
             str(request.url.include_query_params(after=f"{following[0]!r}~{following[1]}"))
             if following

@@ -73,6 +73,7 @@ def test_copies_verify_and_match_the_read_model(
     assert problems == []
     assert report.checked == CASES
     assert store.reindex_tasks(repair=False) == []
+    assert store.reindex_terms(repair=False) == []  # the copies' search terms, names and all
 
 
 def test_copies_keep_the_pairing_and_have_their_own_chain(

@@ -19,9 +19,9 @@ from engine.services import Engine, SystemClock
 from standard_rules.eventlog import shanghai_day
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import default_pack
-from storage.finding_reads import FindingFilter, FindingReads
 from storage.due_counts import stat_due_t
 from storage.finding_counts import counted, finding_counts_t, stored
+from storage.finding_reads import FindingFilter, FindingReads
 from storage.findings import FindingAuditor, finding_rows_t
 from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore, cases_t

@@ -68,3 +68,24 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path: Path) -> None:
     )
     upgrade(engine)
     assert "timer_leases" in inspect(engine).get_table_names()
+
+
+def test_0016_indexes_the_cases_already_stored(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine, "0014_case_pack_version")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into cases (id, process_id, status, version, opened_ts, updated_ts,"
+                " last_seq, last_hash, facts, workflow, court_org) values"
+                " ('(2026)浙1082民诉前调0007号', 'pre_filing_referral', 'closed', 1, 0, 0, 0,"
+                ' \'x\', \'{"consumer": {"name": "王伟", "phone": "13900001111"}}\', x\'00\','
+                " '临海市人民法院')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        terms = set(conn.execute(text("select term from case_terms")).scalars())
+    assert {"王伟", "1111", "7号", "(2026)浙1082民诉前调7号"} <= terms
+    downgrade(engine, "0014_case_pack_version")
+    assert "case_terms" not in inspect(engine).get_table_names()
