@@ -1,7 +1,7 @@
 """case_terms: the case search index (storage/case_terms.py), filled from every case.
 
 Revision ID: 0016_case_terms
-Revises: 0014_case_pack_version
+Revises: 0015_task_assignee
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0016_case_terms"
-down_revision = "0014_case_pack_version"
+down_revision = "0015_task_assignee"
 branch_labels = None
 depends_on = None
 
