@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,12 +31,6 @@ _OPEN, _CLOSE = "〔[【", "〕]】"
 _BRACKETS = str.maketrans(dict.fromkeys(_OPEN, "(") | dict.fromkeys(_CLOSE, ")"))
 _TOP = "\U0010ffff"  # sorts after every character (in code point and UTF-8 byte order)
 
-_STORED = select(
-    case_terms_t.c.term,
-    case_terms_t.c.court_org,
-    case_terms_t.c.mediator_org,
-    case_terms_t.c.opened_ts,
-).where(case_terms_t.c.case_id == bindparam("b_id"))
 _DELETE = delete(case_terms_t).where(case_terms_t.c.case_id == bindparam("b_id"))
 INSERT_TERMS = insert(case_terms_t)
 
@@ -106,16 +101,24 @@ def _key(row: Any) -> tuple[str, str, str, float]:
     return (row["term"], row["court_org"] or "", row["mediator_org"] or "", row["opened_ts"])
 
 
-def write_terms(conn: Connection, case: StoredCase, *, new: bool) -> None:
-    """In the step's transaction: the case's rows as now saved. Most steps change neither the
-    parties nor the organisations, so the stored rows are read first (by primary key) and
-    rewritten only when they differ."""
-    rows = case_terms(case)
-    if not new:
-        stored = conn.execute(_STORED, {"b_id": case.id}).all()
-        if sorted(_key(r._mapping) for r in stored) == sorted(_key(r) for r in rows):
+def write_terms(
+    conn: Connection, case: StoredCase, before: tuple[Mapping[str, Any], str] | None
+) -> None:
+    """In the step's transaction: the case's rows as now saved. `before`: the case row's
+    organisations and opening time and its facts (JSON) as they were, None for a new case.
+    Most steps change neither the parties nor the organisations: they write nothing here,
+    and cost no statement."""
+    if before is not None:
+        row, facts = before
+        if (
+            row["court_org"] == case.court_org
+            and row["mediator_org"] == case.mediator_org
+            and row["opened_ts"] == case.opened_at.timestamp()
+            and fact_terms(orjson.loads(facts)) == fact_terms(case.facts)
+        ):
             return
         conn.execute(_DELETE, {"b_id": case.id})
+    rows = case_terms(case)
     if rows:
         conn.execute(INSERT_TERMS, rows)
 

@@ -23,16 +23,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase
 from standard_rules.eventlog import shanghai_day
-from storage.case_terms import case_terms_t, matching
+from storage.case_search import search_statements
+from storage.case_terms import matching
 from storage.sql import _case, _event, cases_t, events_t
 from storage.stat_counts import stat_cases_t
 from storage.task_rows import task_rows_t
 
 if TYPE_CHECKING:
     from storage.finding_reads import FindingReads
-
-
-SEARCH_COUNT_CAP = 1000  # a search's total is counted this far; beyond it, "1000+"
 
 
 @dataclass(frozen=True)
@@ -280,44 +278,9 @@ class ScopedReads:
                 stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
             count = select(func.count()).select_from(cases_t).where(*where)
         else:
-            # The matching cases come from the term index in the caller's scope, and their
-            # rows are read by primary key. The conditions on the case rows are checked again
-            # (the terms' organisations are a copy) but kept off the cases' own indexes
-            # (`|| ''`): SQLite would otherwise walk the whole court's cases by
-            # ix_cases_court_org and test each against the matches.
-            t = case_terms_t.c
-            matched = select(t.case_id).where(scope.where(case_terms_t), found)
-            if court:
-                matched = matched.where(t.court_org == court)
-            if cpa:
-                matched = matched.where(t.mediator_org == cpa)
-            where = [scope.over(c.court_org + "", c.mediator_org + "")]
-            where += [col + "" == value for col, value in conditions if value]
-            paged = matched
-            if after is not None:  # the page's matches; the total counts the whole search
-                paged = matched.where(tuple_(t.opened_ts, t.case_id) < tuple_(*after))
-                where_page = [*where, tuple_(c.opened_ts, c.id) < tuple_(*after)]
-            else:
-                where_page = where
-            if process or status:  # conditions only the case rows hold
-                # The page's ids first: ordering the matches reads the leading columns of
-                # their rows only, not their facts and workflow documents (TOAST, overflow).
-                ids = select(c.id).where(c.id.in_(paged), *where_page)
-                ids = ids.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
-                capped = select(c.id).where(c.id.in_(matched), *where)
-            else:
-                # The terms carry the opening time: the page and the count are read from the
-                # term index alone, and only the page's cases from the cases table.
-                ids = (
-                    paged.with_only_columns(t.case_id, t.opened_ts)
-                    .distinct()
-                    .order_by(t.opened_ts.desc(), t.case_id.desc())
-                    .limit(limit + 1)
-                )
-                ids = select(ids.subquery().c.case_id)
-                capped = matched.distinct()
-            stmt = select(cases_t).where(c.id.in_(ids.scalar_subquery()), *where_page)
-            count = select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP + 1).subquery())
+            stmt, count = search_statements(
+                scope, found, court, cpa, process, status, after=after, limit=limit
+            )
         stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = [_case(r) for r in conn.execute(stmt).all()]

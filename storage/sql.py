@@ -70,10 +70,11 @@ _DELETE_TIMERS = delete(timers_t).where(timers_t.c.case_id == bindparam("b_id"))
 _INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t), insert(timers_t)
 _DELETE_TASKS = delete(task_rows_t).where(task_rows_t.c.case_id == bindparam("b_id"))
 _INSERT_TASKS = insert(task_rows_t)
-# The counter columns of the case as it was, read in the step before it moves them.
-_STAT_BEFORE = select(*(cases_t.c[c] for c in {*STAT_COLUMNS, *DUE_COLUMNS})).where(
-    cases_t.c.id == bindparam("b_id"), cases_t.c.version == bindparam("b_expected")
-)
+# The counter columns of the case as it was, read in the step before it moves them, and its
+# facts (whether the parties changed, so the search terms must be rewritten).
+_STAT_BEFORE = select(
+    *(cases_t.c[c] for c in dict.fromkeys((*STAT_COLUMNS, *DUE_COLUMNS))), cases_t.c.facts
+).where(cases_t.c.id == bindparam("b_id"), cases_t.c.version == bindparam("b_expected"))
 
 
 def _ts(value: datetime) -> float:
@@ -265,7 +266,8 @@ class SqlCaseStore:
         case, new = step.case, step.expected_version is None
         try:
             with self.engine.begin() as conn:
-                before: dict[str, object] | None = None
+                before: dict[str, Any] | None = None
+                old_facts = ""
                 row = _case_values(case)
                 if new:
                     conn.execute(_INSERT_CASE, [row])
@@ -276,6 +278,7 @@ class SqlCaseStore:
                     if found is None or conn.execute(_UPDATE, values).rowcount != 1:
                         raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试")
                     before = dict(found._mapping)
+                    old_facts = before.pop("facts")
                 if step.events:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in step.events])
                 if not new:
@@ -289,7 +292,8 @@ class SqlCaseStore:
                     rows = task_rows(case)
                     if rows:
                         conn.execute(_INSERT_TASKS, rows)
-                    write_terms(conn, case, new=new)  # the search index, if a name changed
+                    # The search index, when the parties or the organisations changed.
+                    write_terms(conn, case, None if before is None else (before, old_facts))
                     # The findings are the case's audit: all of its events, the new ones included.
                     if new:
                         everything: list[CaseEvent] | None = list(step.events)

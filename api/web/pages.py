@@ -74,14 +74,9 @@ from engine.domain.errors import DomainError, InvalidTaskData
 from engine.reckoning import RECKONED
 from standard_rules.timezone import SHANGHAI as _SHANGHAI
 from storage.accounts import Account
+from storage.case_search import SEARCH_COUNT_CAP
 from storage.documents import TooManyDocuments
-from storage.scoped import (
-    SEARCH_COUNT_CAP,
-    Cursor,
-    TaskFilter,
-    decode_cursor,
-    encode_cursor,
-)
+from storage.scoped import Cursor, TaskFilter, decode_cursor, encode_cursor
 
 HERE = Path(__file__).parent
 templates = Environment(

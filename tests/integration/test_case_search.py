@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 
 from engine.domain.events import GENESIS
 from storage.bulk import insert_cases
-from storage.case_terms import case_terms, case_terms_t
-from storage.scoped import SEARCH_COUNT_CAP, ScopedReads, Visibility
+from storage.case_search import SEARCH_COUNT_CAP
+from storage.case_terms import case_terms_t
+from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore
 from tests.integration.conftest import _empty as empty
 from tests.integration.test_store_contract import T0, make_case, make_events
@@ -88,22 +89,36 @@ def test_a_step_that_changes_the_parties_rewrites_the_terms(store: SqlCaseStore)
     assert found(store, "张三") == ["T-1"]
     case = store.get("T-1")
     assert case is not None
-    more = make_events("T-1", ["consent_given"], first_seq=2, prev_hash=case.last_hash)
+    # A step that changes no party nor organisation does not touch the index at all.
+    first = make_events("T-1", ["consent_given"], first_seq=2, prev_hash=case.last_hash)
+    same = replace(case, version=2, last_seq=2, last_hash=first[-1].hash, status="referred")
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        store.update(same, 1, first, [])
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "case_terms" in s]
+    more = make_events("T-1", ["referred"], first_seq=3, prev_hash=same.last_hash)
     changed = replace(
-        case,
-        version=2,
-        last_seq=2,
+        same,
+        version=3,
+        last_seq=3,
         last_hash=more[-1].hash,
         facts={"consumer": {"name": "李四", "phone": "0576-8888 2345"}},
     )
-    store.update(changed, 1, more, [])
+    store.update(changed, 2, more, [])
     assert found(store, "张三") == []
     assert found(store, "李四") == found(store, "2345") == ["T-1"]
     # A referral moves the case to a committee: the committee now finds it by name.
     assert found(store, "李四", Visibility("mediator", CPC)) == []
-    again = make_events("T-1", ["referred"], first_seq=3, prev_hash=changed.last_hash)
-    referred = replace(changed, version=3, last_seq=3, last_hash=again[-1].hash, mediator_org=CPC)
-    store.update(referred, 2, again, [])
+    again = make_events("T-1", ["referral_received"], first_seq=4, prev_hash=changed.last_hash)
+    referred = replace(changed, version=4, last_seq=4, last_hash=again[-1].hash, mediator_org=CPC)
+    store.update(referred, 3, again, [])
     assert found(store, "李四", Visibility("mediator", CPC)) == ["T-1"]
     assert store.reindex_terms(repair=False) == []
 
@@ -226,7 +241,6 @@ def test_pages_of_a_search_and_the_capped_total(store: SqlCaseStore) -> None:
     assert cursor is None
     # Filters still apply with a search.
     assert reads.case_page(MINE, q="吴100", status="closed")[1] == 0
-    assert case_terms(batch[0][0])[0]["opened_ts"] == T0.timestamp()
 
 
 def test_the_search_reads_the_term_index(store: SqlCaseStore) -> None:
@@ -235,7 +249,6 @@ def test_the_search_reads_the_term_index(store: SqlCaseStore) -> None:
     put(store, "E-1", consumer={"name": "郑和"})
     reads = ScopedReads(store.engine)
     captured: list[str] = []
-    from sqlalchemy import event
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
         if "case_terms" in statement and "count" not in statement:
