@@ -16,6 +16,8 @@ from sqlalchemy import insert
 from engine.domain.errors import CaseExists
 from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
+from storage.figure_counts import add_figures
+from storage.figure_counts import pair as figure_pair
 from storage.findings import INSERT_FINDINGS, finding_rows
 from storage.integrity import Anchors, heads_t
 from storage.sql import (
@@ -70,6 +72,9 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
             if findings:
                 conn.execute(INSERT_FINDINGS, findings)
             add_cases(conn, cases)
+            add_figures(
+                conn, [(figure_pair(v), e) for v, (_, e, _) in zip(cases, batch, strict=True)]
+            )
             if store.anchors is not None:
                 conn.execute(_INSERT_HEADS, heads)
                 store.anchors.count_case(conn, added=len(cases))

@@ -8,7 +8,9 @@ a `missing` period or a `stalled` case counts from the day after its due date.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -16,6 +18,9 @@ from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from standard_rules.audit import Finding
+from standard_rules.figure_tallies import statistics_from_tallies
+from standard_rules.statistics import Grouping, Statistics
+from storage.figure_counts import read_tallies, stat_figures_t
 from storage.findings import finding_rows_t, row_finding
 from storage.scoped import Visibility
 from storage.stat_counts import stat_cases_t, stat_opened_t
@@ -180,3 +185,25 @@ class FindingReads:
             stmt = stmt.where(o.day >= days[0], o.day <= days[1])
         with self.engine.connect() as conn:
             return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None and n}
+
+    def figures(
+        self,
+        scope: Visibility,
+        chosen: FindingFilter,
+        by: Sequence[Grouping] = ("org",),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> Statistics:
+        """The published figures (RULES.md §4) of the visible cases over [start, end], as
+        compute_statistics makes them from the events and the findings `chosen` selects, read
+        from the tallies kept at each step and a grouped count of the overdue findings."""
+        f = finding_rows_t.c
+        overdue = (
+            select(f.org, f.day_sort, f.rule, func.count())
+            .where(*chosen.where(scope), f.kind.in_(("late", "missing")), f.day_sort > 0)
+            .group_by(f.org, f.day_sort, f.rule)
+        )
+        with self.engine.connect() as conn:
+            tallies = read_tallies(conn, scope.where(stat_figures_t), start, end)
+            late = [(str(o), int(d), str(r), int(n)) for o, d, r, n in conn.execute(overdue)]
+        return statistics_from_tallies(tallies, late, by, start, end)

@@ -33,7 +33,10 @@ from sqlmodel import SQLModel
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from storage import figure_counts
 from storage.compact import pack_workflow, plain_workflow
+from storage.figure_counts import CaseFigures, move_figures
+from storage.figure_counts import pair as figure_pair
 from storage.findings import (
     FindingAuditor,
     default_auditor,
@@ -294,17 +297,42 @@ class SqlCaseStore:
                     else:
                         everything = None
                     write_findings(conn, self.auditor, case, everything)
+                    figures = self._figure_move(conn, step, before, row, everything)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
                 # Last: on PostgreSQL the counter rows stay locked until the commit.
                 if self.write_read_model:
                     move_counters(conn, before, row)
+                    if figures is not None:
+                        move_figures(conn, *figures)
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc
             # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
+
+    @staticmethod
+    def _figure_move(
+        conn: Any,
+        step: StepWrite,
+        before: dict[str, Any] | None,
+        row: dict[str, Any],
+        everything: list[CaseEvent] | None,
+    ) -> tuple[CaseFigures | None, CaseFigures] | None:
+        """The case's figures before and after the step (None: the step moves none). The
+        tallies depend on the events only, and on where the case is filed."""
+        if before is not None and everything is None:
+            if figure_pair(before) == figure_pair(row):
+                return None  # no new event, filed where it was
+            found_events = conn.execute(_EVENTS, {"b_id": step.case.id}).all()
+            everything = [_event(r) for r in found_events]
+        events = everything or []
+        if before is None:
+            return None, (figure_pair(row), events)
+        added = {e.seq for e in step.events}
+        earlier = [e for e in events if e.seq not in added]
+        return (figure_pair(before), earlier), (figure_pair(row), events)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         with self.engine.connect() as conn:
@@ -419,10 +447,33 @@ class SqlCaseStore:
                         write_findings(conn, self.auditor, case, events.get(case.id, []))
                 last = cases[-1].id
 
-    def reindex_counters(self, *, repair: bool = True) -> list[str]:
-        """Recount the statistics counters from the case rows; the keys that differed."""
+    def reindex_counters(self, *, repair: bool = True, batch: int = 500) -> list[str]:
+        """Recount the statistics counters from the case rows, and the published figures'
+        tallies from the events (one batch of cases at a time); the keys that differed."""
         with self.engine.begin() as conn:
-            return reindex_counters(conn, cases_t, repair=repair)
+            differing = reindex_counters(conn, cases_t, repair=repair)
+        want: dict[figure_counts.FigureKey, float] = {}
+        last = ""
+        columns = (cases_t.c.id, cases_t.c.court_org, cases_t.c.mediator_org)
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(*columns).where(cases_t.c.id > last).order_by(cases_t.c.id).limit(batch)
+                ).all()
+                if not rows:
+                    break
+                events: dict[str, list[CaseEvent]] = {}
+                for found in conn.execute(
+                    select(events_t)
+                    .where(events_t.c.case_id.in_([r.id for r in rows]))
+                    .order_by(events_t.c.case_id, events_t.c.seq)
+                ).all():
+                    events.setdefault(found.case_id, []).append(_event(found))
+            cases = [(figure_pair(r._mapping), events.get(r.id, [])) for r in rows]
+            figure_counts.recount(cases, want)
+            last = rows[-1].id
+        with self.engine.begin() as conn:
+            return differing + figure_counts.compare(conn, want, repair=repair)
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

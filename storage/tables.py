@@ -182,3 +182,21 @@ class StatOpenedRecord(SQLModel, table=True):
     mediator_org: str = Field(primary_key=True, max_length=200)
     day: int = Field(primary_key=True)  # ordinal
     cases: int = 0
+
+
+class StatFigureRecord(SQLModel, table=True):
+    """The published figures' tallies (standard_rules/figure_tallies.py) by organisation pair
+    (who may see them), the case's organisation as the audit files it, day and tally: counts,
+    amounts, a histogram of days to outcome (`bucket` = days) and the days cases had events
+    (`bucket` = the case's previous event day). Moved by each step, like stat_cases."""
+
+    __tablename__ = "stat_figures"
+    __table_args__ = (Index("ix_stat_figures_day", "day", "tally"),)
+
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    org: str = Field(primary_key=True, max_length=200)
+    day: int = Field(primary_key=True)  # ordinal, Asia/Shanghai
+    tally: str = Field(primary_key=True, max_length=32)
+    bucket: int = Field(default=0, primary_key=True)
+    value: float = 0.0

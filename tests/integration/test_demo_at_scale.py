@@ -165,7 +165,7 @@ def test_migration_compacts_closed_cases_and_their_anchors_still_hold(tmp_path: 
         packed = conn.execute(
             select(cases_t.c.workflow).where(cases_t.c.status == "closed")
         ).scalars()
-        assert head == "0014_case_pack_version"
+        assert head == "0017_stat_figures"
         assert all(is_packed(bytes(w)) for w in packed)
     assert list(verify(store.engine, store.anchors, Report())) == []
     store.engine.dispose()

@@ -30,7 +30,7 @@ def test_empty_database_migrates_to_the_declared_schema(tmp_path: Path) -> None:
     assert diff == [], diff
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == (
-            "0014_case_pack_version"
+            "0017_stat_figures"
         )
 
 

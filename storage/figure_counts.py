@@ -1,0 +1,140 @@
+"""The published figures' tallies (stat_figures), kept at each step like stat_cases: a step
+takes the case's tallies as its events were out of the sums and puts them in as they are now,
+in the step's transaction, so the statistics workbook adds up counter rows instead of reading
+every event. `suitiao reindex` recounts them from the events, one batch of cases at a time.
+
+PostgreSQL: the upserts run after stat_cases' and in key order, as those do, so two steps of one
+organisation wait for each other briefly and never deadlock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from engine.audit_events import audit_events
+from engine.domain.events import CaseEvent
+from standard_rules.figure_tallies import LAST, TallyKey, case_tallies
+from storage.tables import StatFigureRecord
+
+stat_figures_t = StatFigureRecord.__table__  # type: ignore[attr-defined]
+KEY = ("court_org", "mediator_org", "org", "day", "tally", "bucket")
+Pair = tuple[str, str]  # (court, mediating organisation) the case is filed under, "" for none
+FigureKey = tuple[str, str, str, int, str, int]
+CaseFigures = tuple[Pair, Sequence[CaseEvent]]
+_ORDER = attrgetter("ts", "seq")
+
+
+def pair(values: Mapping[Any, Any]) -> Pair:
+    return (values["court_org"] or "", values["mediator_org"] or "")
+
+
+def case_figures(events: Iterable[CaseEvent]) -> dict[TallyKey, float]:
+    """A case's tallies from its engine events, in the order the audit reads them."""
+    return case_tallies(sorted(audit_events(events), key=_ORDER))
+
+
+def _sum(into: dict[FigureKey, float], cases: Iterable[CaseFigures], sign: float = 1.0) -> None:
+    for (court, cpa), events in cases:
+        for (org, day, tally, bucket), value in case_figures(events).items():
+            key = (court, cpa, org, day, tally, bucket)
+            into[key] = into.get(key, 0.0) + sign * value
+
+
+def move_figures(conn: Connection, old: CaseFigures | None, new: CaseFigures) -> None:
+    """Take a case out of the tallies as it was (`old`, None for a new case), in as it is."""
+    deltas: dict[FigureKey, float] = {}
+    if old is not None:
+        _sum(deltas, [old], -1.0)
+    _sum(deltas, [new])
+    _apply(conn, deltas)
+
+
+def add_figures(conn: Connection, cases: Iterable[CaseFigures]) -> None:
+    """Count many new cases at once (bulk inserts): one upsert per key, not per case."""
+    deltas: dict[FigureKey, float] = {}
+    _sum(deltas, cases)
+    _apply(conn, deltas)
+
+
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _upsert(conn: Connection) -> Any:
+    dialect = conn.dialect.name
+    if dialect not in _STATEMENTS:
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = make(stat_figures_t)
+        _STATEMENTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=list(KEY),
+            set_={"value": stat_figures_t.c.value + stmt.excluded.value},
+        )
+    return _STATEMENTS[dialect]
+
+
+def _apply(conn: Connection, deltas: Mapping[FigureKey, float]) -> None:
+    rows = [{**dict(zip(KEY, k, strict=True)), "value": v} for k, v in sorted(deltas.items()) if v]
+    if not rows:
+        return
+    statement = _upsert(conn)
+    for row in rows:  # one by one, in key order: concurrent steps lock rows in one order
+        conn.execute(statement, row)
+
+
+def recount(cases: Iterable[CaseFigures], into: dict[FigureKey, float]) -> None:
+    """Add cases to the tallies as their events say they should be (for reindex)."""
+    _sum(into, cases)
+
+
+def stored(conn: Connection) -> dict[FigureKey, float]:
+    found: dict[FigureKey, float] = {}
+    for row in conn.execute(select(stat_figures_t)).all():
+        if row.value:  # a key every case has left keeps a row of zero
+            found[tuple(getattr(row, k) for k in KEY)] = float(row.value)
+    return found
+
+
+def compare(conn: Connection, want: Mapping[FigureKey, float], *, repair: bool) -> list[str]:
+    """The tally keys whose stored sums differ from `want` (rewritten with `repair`)."""
+    want = {k: v for k, v in want.items() if v}
+    have = stored(conn)
+    differing = sorted(
+        "stat_figures " + "/".join(map(str, k))
+        for k in set(want) | set(have)
+        if not math.isclose(want.get(k, 0.0), have.get(k, 0.0), rel_tol=1e-9, abs_tol=1e-9)
+    )
+    if differing and repair:
+        conn.execute(delete(stat_figures_t))
+        rows = [{**dict(zip(KEY, k, strict=True)), "value": v} for k, v in sorted(want.items())]
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(stat_figures_t), rows[start : start + 5000])
+    return differing
+
+
+def read_tallies(
+    conn: Connection, where: Any, start: date | None, end: date | None
+) -> list[tuple[TallyKey, float]]:
+    """The summed tallies of the cases `where` selects: those of the window's days, and the
+    registrations and last event days of any day (the year-earlier figure and the default
+    window need them). Summed over organisation pairs in SQL: rows per organisation and day."""
+    f = stat_figures_t.c
+    in_window = []
+    if start is not None:
+        in_window.append(f.day >= start.toordinal())
+    if end is not None:
+        in_window.append(f.day <= end.toordinal())
+    stmt = select(f.org, f.day, f.tally, f.bucket, func.sum(f.value)).where(where)
+    if in_window:
+        stmt = stmt.where(or_(and_(*in_window), f.tally.in_(("registered", LAST))))
+    stmt = stmt.group_by(f.org, f.day, f.tally, f.bucket)
+    return [
+        ((str(org), int(day), str(tally), int(bucket)), float(value or 0.0))
+        for org, day, tally, bucket, value in conn.execute(stmt).all()
+    ]
