@@ -9,7 +9,7 @@ recorded. If the version moved, nothing is written and the caller gets Concurren
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +22,20 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from standard_rules.timezone import SHANGHAI
 from storage import figure_counts
 from storage.compact import pack_workflow, plain_workflow
 from storage.figure_counts import CaseFigures, move_figures
@@ -41,6 +44,7 @@ from storage.findings import (
     FindingAuditor,
     default_auditor,
     finding_rows,
+    finding_rows_t,
     stored_rows,
     write_findings,
 )
@@ -410,22 +414,28 @@ class SqlCaseStore:
                             conn.execute(_INSERT_TASKS, expected)
                 last = cases[-1].id
 
-    def reindex_findings(self, *, repair: bool = True, batch: int = 500) -> list[str]:
-        """Re-audit every case's events into the findings read model; returns the ids of the
-        cases whose rows differed (and, with `repair`, rewrites them). One batch of cases and
-        their events in memory at a time."""
+    def reindex_findings(
+        self,
+        *,
+        repair: bool = True,
+        batch: int = 500,
+        auditor: FindingAuditor | None = None,
+        only: ColumnElement[bool] | None = None,
+    ) -> list[str]:
+        """Re-audit every case's events into the findings read model (`auditor`: another pack
+        or calendar than the store's; `only`: the cases this clause selects); returns the ids
+        of the cases whose rows differed (and, with `repair`, rewrites them). One batch of
+        cases and their events in memory at a time, each batch in its own transaction."""
+        auditor = auditor or self.auditor
         differing: list[str] = []
         last = ""
         while True:
             with self.engine.begin() as conn:
+                chosen = select(cases_t).where(cases_t.c.id > last)
+                if only is not None:
+                    chosen = chosen.where(only)
                 cases = [
-                    _case(r)
-                    for r in conn.execute(
-                        select(cases_t)
-                        .where(cases_t.c.id > last)
-                        .order_by(cases_t.c.id)
-                        .limit(batch)
-                    ).all()
+                    _case(r) for r in conn.execute(chosen.order_by(cases_t.c.id).limit(batch)).all()
                 ]
                 if not cases:
                     return differing
@@ -439,13 +449,33 @@ class SqlCaseStore:
                     events.setdefault(row.case_id, []).append(_event(row))
                 stored = stored_rows(conn, ids)
                 for case in cases:
-                    expected = finding_rows(case, self.auditor.findings(events.get(case.id, [])))
+                    expected = finding_rows(case, auditor.findings(events.get(case.id, [])))
                     if expected == stored.get(case.id, []):
                         continue
                     differing.append(case.id)
                     if repair:
-                        write_findings(conn, self.auditor, case, events.get(case.id, []))
+                        write_findings(conn, auditor, case, events.get(case.id, []))
                 last = cases[-1].id
+
+    def refresh_findings_from(
+        self, first: date, auditor: FindingAuditor, *, repair: bool = True, batch: int = 500
+    ) -> list[str]:
+        """Re-audit, under `auditor`'s calendar, the cases a schedule for the days from `first`
+        on can change: those with a finding due on or after it (an open period is a `missing`
+        finding, a late step a `late` one) and those that took a step since (a period closed
+        in time under the old schedule may be late under the new). Dates before `first` count
+        the same under both, so no other case can change. Returns the ids whose rows differed."""
+        f = finding_rows_t.c
+        due_later = (
+            select(f.case_id).where(f.case_id == cases_t.c.id, f.due >= first.isoformat()).exists()
+        )
+        since = datetime.combine(first, time(0, 0), SHANGHAI).timestamp()
+        return self.reindex_findings(
+            repair=repair,
+            batch=batch,
+            auditor=auditor,
+            only=or_(due_later, cases_t.c.updated_ts >= since),
+        )
 
     def reindex_counters(self, *, repair: bool = True, batch: int = 500) -> list[str]:
         """Recount the statistics counters from the case rows, and the published figures'
