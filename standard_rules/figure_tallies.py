@@ -57,7 +57,9 @@ COUNTS = (
     "closed_days",  # bucket: days from the first event to the close
 )
 AMOUNTS = ("confirmed_amount", "pre_filing_amount")
-ACTIVE = "active"  # bucket: the case's previous event day (0: none)
+# bucket: the case's previous event day (0: none). A case counts once in a window: at its first
+# event day in it, the one whose previous event day lies before the window (or that has none).
+ACTIVE = "active"
 LAST = "last"  # the case's last event day
 PLAIN = (
     "pre_filing_resolved",
@@ -139,17 +141,6 @@ def case_tallies(events: Sequence[Event]) -> dict[TallyKey, float]:
     return out
 
 
-def tally_moves(
-    old: Mapping[TallyKey, float], new: Mapping[TallyKey, float]
-) -> dict[TallyKey, float]:
-    """What a step adds to each sum (new minus old), zeros left out."""
-    moves = {k: v - old.get(k, 0.0) for k, v in new.items()}
-    for k, v in old.items():
-        if k not in new:
-            moves[k] = -v
-    return {k: v for k, v in moves.items() if v}
-
-
 @dataclass
 class _Group:
     values: dict[str, float]
@@ -198,9 +189,12 @@ def statistics_from_tallies(
     by: Sequence[Grouping] = (),
     start: date | None = None,
     end: date | None = None,
+    cases_seen: int | None = None,
 ) -> Statistics:
     """compute_statistics from summed tallies (every day, every organisation in scope) and the
-    overdue findings (organisation, day, rule, count) of kinds late and missing."""
+    overdue findings (organisation, day, rule, count) of kinds late and missing.
+    `cases_seen`: the cases with an event in the window, when the caller has counted them
+    (cases_seen_filter says which `active` tallies count); else from the `active` tallies."""
     grouping = tuple(dict.fromkeys(by))
     period = next((g for g in grouping if g in PERIODS), None)
     by_org = "org" in grouping
@@ -236,7 +230,6 @@ def statistics_from_tallies(
         if tally == LAST:
             latest = max(latest, day)
         elif tally == ACTIVE:
-            # Counted once: at its first event day in the window (none before it in the window).
             if inside(day) and (bucket == 0 if lo is None else bucket < lo):
                 cases += value
         else:
@@ -295,7 +288,7 @@ def statistics_from_tallies(
         by=grouping,
         start=start,
         end=end,
-        cases=round(cases),
+        cases=round(cases) if cases_seen is None else cases_seen,
         rows=rows,
         rules=sorted(overdue_rules),
         total=total_row,

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.audit_events import audit_events
 from engine.domain.events import CaseEvent
-from standard_rules.figure_tallies import LAST, TallyKey, case_tallies
+from standard_rules.figure_tallies import ACTIVE, LAST, TallyKey, case_tallies
 from storage.tables import StatFigureRecord
 
 stat_figures_t = StatFigureRecord.__table__  # type: ignore[attr-defined]
@@ -120,10 +120,11 @@ def compare(conn: Connection, want: Mapping[FigureKey, float], *, repair: bool) 
 
 def read_tallies(
     conn: Connection, where: Any, start: date | None, end: date | None
-) -> list[tuple[TallyKey, float]]:
+) -> tuple[list[tuple[TallyKey, float]], int]:
     """The summed tallies of the cases `where` selects: those of the window's days, and the
     registrations and last event days of any day (the year-earlier figure and the default
-    window need them). Summed over organisation pairs in SQL: rows per organisation and day."""
+    window need them), summed over organisation pairs in SQL (rows per organisation and day);
+    and the number of cases with an event in the window, one sum in SQL."""
     f = stat_figures_t.c
     in_window = []
     if start is not None:
@@ -131,10 +132,15 @@ def read_tallies(
     if end is not None:
         in_window.append(f.day <= end.toordinal())
     stmt = select(f.org, f.day, f.tally, f.bucket, func.sum(f.value)).where(where)
+    stmt = stmt.where(f.tally != ACTIVE)
     if in_window:
         stmt = stmt.where(or_(and_(*in_window), f.tally.in_(("registered", LAST))))
     stmt = stmt.group_by(f.org, f.day, f.tally, f.bucket)
-    return [
+    tallies = [
         ((str(org), int(day), str(tally), int(bucket)), float(value or 0.0))
         for org, day, tally, bucket, value in conn.execute(stmt).all()
     ]
+    # A case counts at its first event day in the window: the previous one lies before it.
+    first = f.bucket < start.toordinal() if start is not None else f.bucket == 0
+    seen = select(func.sum(f.value)).where(where, f.tally == ACTIVE, first, *in_window)
+    return tallies, round(float(conn.execute(seen).scalar() or 0.0))

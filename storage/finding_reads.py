@@ -204,6 +204,6 @@ class FindingReads:
             .group_by(f.org, f.day_sort, f.rule)
         )
         with self.engine.connect() as conn:
-            tallies = read_tallies(conn, scope.where(stat_figures_t), start, end)
+            tallies, seen = read_tallies(conn, scope.where(stat_figures_t), start, end)
             late = [(str(o), int(d), str(r), int(n)) for o, d, r, n in conn.execute(overdue)]
-        return statistics_from_tallies(tallies, late, by, start, end)
+        return statistics_from_tallies(tallies, late, by, start, end, cases_seen=seen)

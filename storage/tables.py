@@ -191,7 +191,7 @@ class StatFigureRecord(SQLModel, table=True):
     (`bucket` = the case's previous event day). Moved by each step, like stat_cases."""
 
     __tablename__ = "stat_figures"
-    __table_args__ = (Index("ix_stat_figures_day", "day", "tally"),)
+    __table_args__ = (Index("ix_stat_figures_day", "tally", "day", "bucket"),)
 
     court_org: str = Field(primary_key=True, max_length=200)
     mediator_org: str = Field(primary_key=True, max_length=200)

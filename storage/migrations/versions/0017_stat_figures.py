@@ -38,7 +38,9 @@ def upgrade() -> None:
             sa.Column("value", sa.Float(), nullable=False),
             sa.PrimaryKeyConstraint("court_org", "mediator_org", "org", "day", "tally", "bucket"),
         )
-        op.create_index("ix_stat_figures_day", "stat_figures", ["day", "tally"], unique=False)
+        op.create_index(
+            "ix_stat_figures_day", "stat_figures", ["tally", "day", "bucket"], unique=False
+        )
     want: dict[figure_counts.FigureKey, float] = {}
     columns = (cases_t.c.id, cases_t.c.court_org, cases_t.c.mediator_org)
     last = ""
