@@ -189,12 +189,17 @@ def statistics_from_tallies(
     by: Sequence[Grouping] = (),
     start: date | None = None,
     end: date | None = None,
+    *,
     cases_seen: int | None = None,
+    registrations: Iterable[tuple[str, int, float]] | None = None,
+    latest: int | None = None,
 ) -> Statistics:
-    """compute_statistics from summed tallies (every day, every organisation in scope) and the
-    overdue findings (organisation, day, rule, count) of kinds late and missing.
-    `cases_seen`: the cases with an event in the window, when the caller has counted them
-    (cases_seen_filter says which `active` tallies count); else from the `active` tallies."""
+    """compute_statistics from summed tallies (every organisation in scope; the window's days,
+    or every day) and the overdue findings (organisation, day, rule, count) of kinds late and
+    missing. What a caller has read apart replaces what the tallies would say: `cases_seen`
+    (the cases with an event in the window: the `active` tallies of its days whose previous
+    event day lies before it), `registrations` (organisation, day, count: those the
+    year-earlier figure needs) and `latest` (the last event day: the default window's end)."""
     grouping = tuple(dict.fromkeys(by))
     period = next((g for g in grouping if g in PERIODS), None)
     by_org = "org" in grouping
@@ -214,8 +219,10 @@ def statistics_from_tallies(
 
     groups: dict[tuple[str, ...], _Group] = {}
     total = _Group({}, {})
-    registrations: dict[tuple[str, int], float] = {}
-    latest = 0
+    registered: dict[tuple[str, int], float] = {}
+    for org, day, n in registrations or ():
+        registered[(org, day)] = registered.get((org, day), 0.0) + n
+    last_day = 0
     cases = 0.0
 
     def accumulate(key: tuple[str, ...], tally: str, bucket: int, value: float) -> None:
@@ -228,13 +235,13 @@ def statistics_from_tallies(
         if not value:
             continue
         if tally == LAST:
-            latest = max(latest, day)
+            last_day = max(last_day, day)
         elif tally == ACTIVE:
             if inside(day) and (bucket == 0 if lo is None else bucket < lo):
                 cases += value
         else:
-            if tally == "registered":
-                registrations[(org, day)] = registrations.get((org, day), 0.0) + value
+            if tally == "registered" and registrations is None:
+                registered[(org, day)] = registered.get((org, day), 0.0) + value
             if inside(day) and (tally in COUNTS or tally in AMOUNTS):
                 if tally in AMOUNTS:
                     # An amount alone opens no group: its count tally of the same event does.
@@ -263,16 +270,15 @@ def statistics_from_tallies(
             return round(
                 sum(
                     n
-                    for (o, d), n in registrations.items()
+                    for (o, d), n in registered.items()
                     if period_label(d, period) == label and (org is None or (o or NO_ORG) == org)
                 )
             )
-        window_lo, window_hi = _window(lo, hi, latest)
-        back_lo, back_hi = _shift_year(window_lo), _shift_year(window_hi)
+        back_lo, back_hi = year_earlier(start, end, last_day if latest is None else latest)
         return round(
             sum(
                 n
-                for (o, d), n in registrations.items()
+                for (o, d), n in registered.items()
                 if back_lo <= d <= back_hi and (org is None or (o or NO_ORG) == org)
             )
         )
@@ -280,10 +286,10 @@ def statistics_from_tallies(
     rows = []
     for key, group in sorted(groups.items()):
         row = group.row(key, last_year_count(key))
-        row.overdue.update(overdue_counts.get(key, {}))
+        row.overdue.update(sorted(overdue_counts.get(key, {}).items()))
         rows.append(row)
     total_row = total.row(("合计 total",), None if period is not None else last_year_count(()))
-    total_row.overdue.update(total_overdue)
+    total_row.overdue.update(sorted(total_overdue.items()))
     return Statistics(
         by=grouping,
         start=start,
@@ -293,6 +299,13 @@ def statistics_from_tallies(
         rules=sorted(overdue_rules),
         total=total_row,
     )
+
+
+def year_earlier(start: date | None, end: date | None, latest: int) -> tuple[int, int]:
+    """The days (ordinals) of the year-earlier figure without period grouping: the window, or
+    the calendar year of the latest event up to it, a year back."""
+    lo, hi = _window(start.toordinal() if start else None, end.toordinal() if end else None, latest)
+    return _shift_year(lo), _shift_year(hi)
 
 
 def _opened(group: _Group) -> bool:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.audit_events import audit_events
 from engine.domain.events import CaseEvent
-from standard_rules.figure_tallies import ACTIVE, LAST, TallyKey, case_tallies
+from standard_rules.figure_tallies import ACTIVE, LAST, TallyKey, case_tallies, year_earlier
 from storage.tables import StatFigureRecord
 
 stat_figures_t = StatFigureRecord.__table__  # type: ignore[attr-defined]
@@ -118,29 +119,56 @@ def compare(conn: Connection, want: Mapping[FigureKey, float], *, repair: bool) 
     return differing
 
 
+@dataclass(frozen=True)
+class FigureRead:
+    """What statistics_from_tallies needs, read in a few grouped queries."""
+
+    tallies: list[tuple[TallyKey, float]]
+    cases_seen: int
+    registrations: list[tuple[str, int, float]]
+    latest: int
+
+
 def read_tallies(
-    conn: Connection, where: Any, start: date | None, end: date | None
-) -> tuple[list[tuple[TallyKey, float]], int]:
-    """The summed tallies of the cases `where` selects: those of the window's days, and the
-    registrations and last event days of any day (the year-earlier figure and the default
-    window need them), summed over organisation pairs in SQL (rows per organisation and day);
-    and the number of cases with an event in the window, one sum in SQL."""
+    conn: Connection, where: Any, start: date | None, end: date | None, *, by_day: bool
+) -> FigureRead:
+    """The tallies of the cases `where` selects, summed in SQL over organisation pairs and, when
+    the figures are not grouped by period (`by_day` false), over the window's days too: rows per
+    organisation, tally and duration, however many days and cases. Besides: the cases with an
+    event in the window (one sum), the latest event day (when the window is open-ended) and the
+    registrations the year-earlier figure counts."""
     f = stat_figures_t.c
-    in_window = []
-    if start is not None:
-        in_window.append(f.day >= start.toordinal())
-    if end is not None:
-        in_window.append(f.day <= end.toordinal())
-    stmt = select(f.org, f.day, f.tally, f.bucket, func.sum(f.value)).where(where)
-    stmt = stmt.where(f.tally != ACTIVE)
-    if in_window:
-        stmt = stmt.where(or_(and_(*in_window), f.tally.in_(("registered", LAST))))
-    stmt = stmt.group_by(f.org, f.day, f.tally, f.bucket)
+    lo = start.toordinal() if start else None
+    hi = end.toordinal() if end else None
+    in_window = [f.day >= lo] if lo is not None else []
+    in_window += [f.day <= hi] if hi is not None else []
+    latest = 0
+    if lo is None or hi is None:
+        found = select(func.max(f.day)).where(where, f.tally == LAST, f.value != 0)
+        latest = int(conn.execute(found).scalar() or 0)
+    # Not by period: every row of the window stands on one day of it (any day would do).
+    columns = (f.org, f.day, f.tally, f.bucket) if by_day else (f.org, f.tally, f.bucket)
+    stmt = (
+        select(*columns, func.sum(f.value))
+        .where(where, f.tally.not_in((ACTIVE, LAST)), *in_window)
+        .group_by(*columns)
+    )
+    one_day = lo or hi or 1
     tallies = [
-        ((str(org), int(day), str(tally), int(bucket)), float(value or 0.0))
-        for org, day, tally, bucket, value in conn.execute(stmt).all()
+        ((str(r[0]), int(r[1]) if by_day else one_day, str(r[-3]), int(r[-2])), float(r[-1] or 0))
+        for r in conn.execute(stmt).all()
     ]
     # A case counts at its first event day in the window: the previous one lies before it.
-    first = f.bucket < start.toordinal() if start is not None else f.bucket == 0
+    first = f.bucket < lo if lo is not None else f.bucket == 0
     seen = select(func.sum(f.value)).where(where, f.tally == ACTIVE, first, *in_window)
-    return tallies, round(float(conn.execute(seen).scalar() or 0.0))
+    cases_seen = round(float(conn.execute(seen).scalar() or 0.0))
+    # The same period a year earlier: by period, any day may be asked for (rows per day).
+    registered = select(f.org, f.day, func.sum(f.value)).where(where, f.tally == "registered")
+    if not by_day:
+        back_lo, back_hi = year_earlier(start, end, latest)
+        registered = registered.where(f.day >= back_lo, f.day <= back_hi)
+    registrations = [
+        (str(org), int(d), float(n or 0.0))
+        for org, d, n in conn.execute(registered.group_by(f.org, f.day)).all()
+    ]
+    return FigureRead(tallies, cases_seen, registrations, latest)

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from standard_rules.audit import Finding
 from standard_rules.figure_tallies import statistics_from_tallies
-from standard_rules.statistics import Grouping, Statistics
+from standard_rules.statistics import PERIODS, Grouping, Statistics
 from storage.figure_counts import read_tallies, stat_figures_t
 from storage.findings import finding_rows_t, row_finding
 from storage.scoped import Visibility
@@ -198,12 +198,30 @@ class FindingReads:
         compute_statistics makes them from the events and the findings `chosen` selects, read
         from the tallies kept at each step and a grouped count of the overdue findings."""
         f = finding_rows_t.c
+        by_day = any(g in PERIODS for g in by)
+        window = [f.day_sort >= start.toordinal()] if start else []
+        window += [f.day_sort <= end.toordinal()] if end else []
+        # Not by period: counted per organisation and rule over the window, on one of its days.
+        columns = (f.org, f.day_sort, f.rule) if by_day else (f.org, f.rule)
         overdue = (
-            select(f.org, f.day_sort, f.rule, func.count())
-            .where(*chosen.where(scope), f.kind.in_(("late", "missing")), f.day_sort > 0)
-            .group_by(f.org, f.day_sort, f.rule)
+            select(*columns, func.count())
+            .where(*chosen.where(scope), *window, f.kind.in_(("late", "missing")), f.day_sort > 0)
+            .group_by(*columns)
         )
+        one_day = (start or end or date(1, 1, 1)).toordinal()
         with self.engine.connect() as conn:
-            tallies, seen = read_tallies(conn, scope.where(stat_figures_t), start, end)
-            late = [(str(o), int(d), str(r), int(n)) for o, d, r, n in conn.execute(overdue)]
-        return statistics_from_tallies(tallies, late, by, start, end, cases_seen=seen)
+            read = read_tallies(conn, scope.where(stat_figures_t), start, end, by_day=by_day)
+            late = [
+                (str(r[0]), int(r[1]) if by_day else one_day, str(r[-2]), int(r[-1]))
+                for r in conn.execute(overdue).all()
+            ]
+        return statistics_from_tallies(
+            read.tallies,
+            late,
+            by,
+            start,
+            end,
+            cases_seen=read.cases_seen,
+            registrations=read.registrations,
+            latest=read.latest,
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -116,7 +117,7 @@ def test_figures_from_counters_equal_those_from_the_events(store: SqlCaseStore) 
                 want = reference(store, scope, by, start, end, as_of)
                 got = reads.figures(scope, _chosen(start, end, as_of), by, start, end)
                 assert got == want, (scope, by, start, end, as_of)
-                assert to_json(got) == to_json(want)
+                assert json.loads(to_json(got)) == json.loads(to_json(want))
                 compared += bool(want.rows)
     assert compared >= 24  # the periods and scopes hold figures, not only empty tables
     province = reads.figures(PROVINCE, _chosen(None, None, later), ("org",))
