@@ -7,9 +7,11 @@ the sums and puts its new ones in. Every figure of compute_statistics is rebuilt
 - counts and amounts by organisation and day (the day of the event that defines them);
 - the median days to outcome from a histogram (closing day, days taken) -> cases, bounded by
   days x distinct durations, not by cases;
-- the number of cases with an event in the window, from (event day, the case's previous event
-  day) -> cases: a case counts once, at its first event day in the window, the one whose previous
-  event day lies before the window;
+- the number of cases with an event in the window, from (event day, days since the case's
+  previous event day, 0 for its first) -> cases: a case counts once, at its first event day in
+  the window, the one whose previous event day lies before the window (or that has none). A
+  reader finds those rows by gap length: a gap of g days counts only on the window's first g
+  days, so what it reads is bounded by the distinct gaps, not by the cases;
 - the latest event day (the default window) from each case's last event day.
 
 Amounts are summed as floats, as compute_statistics does: equal for whole yuan (the demo's, and
@@ -57,8 +59,8 @@ COUNTS = (
     "closed_days",  # bucket: days from the first event to the close
 )
 AMOUNTS = ("confirmed_amount", "pre_filing_amount")
-# bucket: the case's previous event day (0: none). A case counts once in a window: at its first
-# event day in it, the one whose previous event day lies before the window (or that has none).
+# bucket: days since the case's previous event day (0: none, its first). A case counts once in a
+# window: at its first event day in it, the one whose previous event day lies before the window.
 ACTIVE = "active"
 LAST = "last"  # the case's last event day
 PLAIN = (
@@ -88,12 +90,11 @@ def case_tallies(events: Sequence[Event]) -> dict[TallyKey, float]:
         key = (org, day, tally, bucket)
         out[key] = out.get(key, 0.0) + amount
 
-    previous = 0
+    previous: int | None = None
     for event in events:
-        if event.day != previous:
-            if event.day > previous:
-                add(event.day, ACTIVE, bucket=previous)
-            previous = max(previous, event.day)
+        if previous is None or event.day > previous:
+            add(event.day, ACTIVE, bucket=0 if previous is None else event.day - previous)
+            previous = event.day
     add(events[-1].day, LAST)
     mode: object = None
     last_amount = 0.0
@@ -237,7 +238,7 @@ def statistics_from_tallies(
         if tally == LAST:
             last_day = max(last_day, day)
         elif tally == ACTIVE:
-            if inside(day) and (bucket == 0 if lo is None else bucket < lo):
+            if inside(day) and (bucket == 0 or (lo is not None and day - bucket < lo)):
                 cases += value
         else:
             if tally == "registered" and registrations is None:

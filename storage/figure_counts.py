@@ -16,7 +16,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, and_, case, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -158,10 +158,7 @@ def read_tallies(
         ((str(r[0]), int(r[1]) if by_day else one_day, str(r[-3]), int(r[-2])), float(r[-1] or 0))
         for r in conn.execute(stmt).all()
     ]
-    # A case counts at its first event day in the window: the previous one lies before it.
-    first = f.bucket < lo if lo is not None else f.bucket == 0
-    seen = select(func.sum(f.value)).where(where, f.tally == ACTIVE, first, *in_window)
-    cases_seen = round(float(conn.execute(seen).scalar() or 0.0))
+    cases_seen = _cases_seen(conn, where, lo, hi)
     # The same period a year earlier: by period, any day may be asked for (rows per day).
     registered = select(f.org, f.day, func.sum(f.value)).where(where, f.tally == "registered")
     if not by_day:
@@ -172,3 +169,34 @@ def read_tallies(
         for org, d, n in conn.execute(registered.group_by(f.org, f.day)).all()
     ]
     return FigureRead(tallies, cases_seen, registrations, latest)
+
+
+def _cases_seen(conn: Connection, where: Any, lo: int | None, hi: int | None) -> int:
+    """The cases with an event in [lo, hi]: each counts at its first event day in the window,
+    the day whose previous event day lies before it. Cases' first days (gap 0) are read over
+    the window; a gap of g days counts only on the window's first g days, read gap by gap (the
+    distinct gaps found by index seeks), so the rows read do not grow with the cases."""
+    f = stat_figures_t.c
+    firsts = select(func.sum(f.value)).where(where, f.tally == ACTIVE, f.bucket == 0)
+    if lo is not None:
+        firsts = firsts.where(f.day >= lo)
+    if hi is not None:
+        firsts = firsts.where(f.day <= hi)
+    seen = float(conn.execute(firsts).scalar() or 0.0)
+    if lo is None:  # a window open at its start: every case seen began in it
+        return round(seen)
+    smallest = select(func.min(f.bucket)).where(f.tally == ACTIVE, f.bucket > 0)
+    gaps = select(smallest.scalar_subquery().label("g")).cte("gaps", recursive=True)
+    following = select(func.min(f.bucket)).where(f.tally == ACTIVE, f.bucket > gaps.c.g)
+    gaps = gaps.union_all(
+        select(following.scalar_subquery().label("g")).where(gaps.c.g.is_not(None))
+    )
+    last_day = lo + gaps.c.g - 1  # the last day of the window a gap of g days can count on
+    if hi is not None:
+        last_day = case((last_day > hi, hi), else_=last_day)
+    spans = (
+        select(func.sum(f.value))
+        .select_from(gaps.join(stat_figures_t, and_(f.tally == ACTIVE, f.bucket == gaps.c.g)))
+        .where(where, f.day >= lo, f.day <= last_day)
+    )
+    return round(seen + float(conn.execute(spans).scalar() or 0.0))

@@ -188,10 +188,14 @@ class StatFigureRecord(SQLModel, table=True):
     """The published figures' tallies (standard_rules/figure_tallies.py) by organisation pair
     (who may see them), the case's organisation as the audit files it, day and tally: counts,
     amounts, a histogram of days to outcome (`bucket` = days) and the days cases had events
-    (`bucket` = the case's previous event day). Moved by each step, like stat_cases."""
+    (`bucket` = days since the case's previous event day, 0 for its first). Moved by each step,
+    like stat_cases."""
 
     __tablename__ = "stat_figures"
-    __table_args__ = (Index("ix_stat_figures_day", "tally", "day", "bucket"),)
+    __table_args__ = (
+        Index("ix_stat_figures_day", "tally", "day", "bucket"),
+        Index("ix_stat_figures_gap", "tally", "bucket", "day"),  # the cases seen, gap by gap
+    )
 
     court_org: str = Field(primary_key=True, max_length=200)
     mediator_org: str = Field(primary_key=True, max_length=200)

@@ -38,9 +38,11 @@ def upgrade() -> None:
             sa.Column("value", sa.Float(), nullable=False),
             sa.PrimaryKeyConstraint("court_org", "mediator_org", "org", "day", "tally", "bucket"),
         )
-        op.create_index(
-            "ix_stat_figures_day", "stat_figures", ["tally", "day", "bucket"], unique=False
-        )
+        for name, indexed in (
+            ("ix_stat_figures_day", ["tally", "day", "bucket"]),
+            ("ix_stat_figures_gap", ["tally", "bucket", "day"]),
+        ):
+            op.create_index(name, "stat_figures", indexed, unique=False)
     want: dict[figure_counts.FigureKey, float] = {}
     columns = (cases_t.c.id, cases_t.c.court_org, cases_t.c.mediator_org)
     last = ""
@@ -64,5 +66,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stat_figures_gap", table_name="stat_figures")
     op.drop_index("ix_stat_figures_day", table_name="stat_figures")
     op.drop_table("stat_figures")
