@@ -242,7 +242,7 @@ def test_anchors_and_verify_on_postgres(
     with sql.begin() as conn:  # the session's database may hold other tests' rows
         for table in (
             *("cases", "events", "timers", "documents", "chain_heads", "document_anchors"),
-            *("finding_rows", "stat_cases", "stat_opened"),  # the read model's counters too
+            *("finding_rows", "stat_cases", "stat_opened", "stat_figures"),  # the read model too
         ):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
         conn.execute(text("DELETE FROM integrity_ledger"))
