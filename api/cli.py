@@ -443,6 +443,7 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     preview = load_schedule(settings, Path(args.file), dry_run=True)
     out.write(f"试算 {preview.schedule.year} 年放假安排：{preview.schedule.source}\n")
     report(preview, "将重新计算")
+    out.write(f"将按新的放假安排更新 {len(preview.refreshed)} 件案件的审计发现\n")
     if args.dry_run:
         return EXIT_OK
     if not args.yes:
@@ -456,6 +457,7 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     loaded = load_schedule(settings, Path(args.file))
     out.write(f"已载入 {loaded.schedule.year} 年放假安排，文件：{loaded.installed}\n")
     report(loaded, "已重新计算")
+    out.write(f"已按新的放假安排更新 {len(loaded.refreshed)} 件案件的审计发现\n")
     out.write("请重启 suitiao serve / worker，使运行中的进程读取新的放假安排。\n")
     return EXIT_OK
 

@@ -30,6 +30,7 @@ QUICK = {
     "read_model": ["--cases", "50", "--rounds", "1"],
     "timer_burst": ["--timers", "500"],
     "xes_attribute": ["--sizes", "1,2,4,8", "--over", "0", "--repeat", "1"],
+    "figures": ["--cases", "1000", "--requests", "3", "--baseline-runs", "1"],
 }
 
 

@@ -1,8 +1,9 @@
 """What the findings read model and the statistics counters cost a durable step, measured in
 the same run: bench_engine's warm Suitiao variant (N cases through the 8 user tasks of
 pre_filing_referral, interleaved, SQLite WAL) with the step writing its findings and counters,
-against the same with those two writes switched off (as the step was before; the one-row read
-of the old counter key stays in both). Rounds alternate; medians of wall and CPU steps/s.
+against the same with those writes switched off (as the step was before; the one-row read
+of the old counter key stays in both), and with all but the published figures' tallies
+(stat_figures). Rounds alternate; medians of wall and CPU steps/s.
 
     .venv/bin/python bench/bench_step_cost.py [--cases 150] [--rounds 3]
 """
@@ -30,10 +31,15 @@ def _off(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
-def run(n: int, tmp: Path, tag: str, read_model: bool) -> tuple[float, float]:
-    saved = storage.sql.write_findings, storage.sql.move_counters
-    if not read_model:
+MODES = ("none", "no figures", "all")  # which read-model writes the step makes
+
+
+def run(n: int, tmp: Path, tag: str, mode: str) -> tuple[float, float]:
+    saved = storage.sql.write_findings, storage.sql.move_counters, storage.sql.move_figures
+    if mode == "none":
         storage.sql.write_findings, storage.sql.move_counters = _off, _off  # type: ignore[assignment]
+    if mode != "all":
+        storage.sql.move_figures = _off  # type: ignore[assignment]
     try:
         engine = fx.sql_engine(tmp / f"{tag}.db", fx.FakeClock(fx.T0), cache_size=2048)
         ids = [f"{tag}-{i}" for i in range(n)]
@@ -47,7 +53,7 @@ def run(n: int, tmp: Path, tag: str, read_model: bool) -> tuple[float, float]:
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         engine.store.engine.dispose()
     finally:
-        storage.sql.write_findings, storage.sql.move_counters = saved
+        storage.sql.write_findings, storage.sql.move_counters, storage.sql.move_figures = saved
     steps = n * len(fx.PATH)
     return steps / wall, steps / cpu
 
@@ -57,21 +63,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cases", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    rates: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    rates: dict[str, list[tuple[float, float]]] = {m: [] for m in MODES}
     with tempfile.TemporaryDirectory(prefix="suitiao-step-cost-") as d:
         for r in range(args.rounds):
-            for read_model in (False, True) if r % 2 else (True, False):
-                rates[read_model].append(run(args.cases, Path(d), f"r{r}{read_model}", read_model))
+            for mode in reversed(MODES) if r % 2 else MODES:
+                rates[mode].append(run(args.cases, Path(d), f"r{r}{mode}", mode))
     print(f"load average {os.getloadavg()[0]:.1f}; {args.cases} cases x {len(fx.PATH)} steps")
     print("| step writes | steps/s (wall, median) | steps/s (CPU, median) |")
     print("| --- | --- | --- |")
-    for read_model, label in ((False, "before: no findings, no counters"), (True, "with both")):
-        wall = statistics.median(w for w, _ in rates[read_model])
-        cpu = statistics.median(c for _, c in rates[read_model])
-        print(f"| {label} | {wall:.0f} | {cpu:.0f} |")
-    new = statistics.median(c for _, c in rates[True])
-    old = statistics.median(c for _, c in rates[False])
-    print(f"CPU steps/s with / without: {new / old:.2f} (target: no more than 15 % fewer)")
+    labels = {
+        "none": "before: no findings, no counters",
+        "no figures": "findings and counters, no figure tallies",
+        "all": "findings, counters and figure tallies",
+    }
+    cpu = {m: statistics.median(c for _, c in rates[m]) for m in MODES}
+    for mode in MODES:
+        wall = statistics.median(w for w, _ in rates[mode])
+        print(f"| {labels[mode]} | {wall:.0f} | {cpu[mode]:.0f} |")
+    print(
+        f"CPU steps/s with / without: {cpu['all'] / cpu['none']:.2f} (target: no more than 15 %"
+        f" fewer); the figure tallies alone: {cpu['all'] / cpu['no figures']:.2f}"
+    )
     return 0
 
 

@@ -18,6 +18,8 @@ from engine.domain.events import CaseEvent
 from engine.ports import StoredCase, Timer
 from storage.case_terms import INSERT_TERMS, case_terms
 from storage.due_counts import move_due
+from storage.figure_counts import add_figures
+from storage.figure_counts import pair as figure_pair
 from storage.finding_counts import deltas, move_counts
 from storage.findings import INSERT_FINDINGS, finding_rows
 from storage.integrity import Anchors, heads_t
@@ -78,6 +80,9 @@ def insert_cases(store: SqlCaseStore, batch: Sequence[NewCase]) -> None:
                 conn.execute(INSERT_TERMS, terms)
             move_due(conn, [(values, 1) for values in cases])
             add_cases(conn, cases)
+            add_figures(
+                conn, [(figure_pair(v), e) for v, (_, e, _) in zip(cases, batch, strict=True)]
+            )
             if store.anchors is not None:
                 conn.execute(_INSERT_HEADS, heads)
                 store.anchors.count_case(conn, added=len(cases))

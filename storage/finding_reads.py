@@ -8,7 +8,9 @@ a `missing` period or a `stalled` case counts from the day after its due date.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -16,6 +18,9 @@ from sqlalchemy import Connection, Engine, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from standard_rules.audit import Finding
+from standard_rules.figure_tallies import statistics_from_tallies
+from standard_rules.statistics import PERIODS, Grouping, Statistics
+from storage.figure_counts import read_tallies, stat_figures_t
 from storage.finding_counts import finding_counts_t
 from storage.findings import finding_rows_t, row_finding
 from storage.scoped import Visibility
@@ -188,3 +193,43 @@ class FindingReads:
             stmt = stmt.where(o.day >= days[0], o.day <= days[1])
         with self.engine.connect() as conn:
             return {str(k): int(n) for k, n in conn.execute(stmt).all() if k is not None and n}
+
+    def figures(
+        self,
+        scope: Visibility,
+        chosen: FindingFilter,
+        by: Sequence[Grouping] = ("org",),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> Statistics:
+        """The published figures (RULES.md §4) of the visible cases over [start, end], as
+        compute_statistics makes them from the events and the findings `chosen` selects, read
+        from the tallies kept at each step and a grouped count of the overdue findings."""
+        f = finding_rows_t.c
+        by_day = any(g in PERIODS for g in by)
+        window = [f.day_sort >= start.toordinal()] if start else []
+        window += [f.day_sort <= end.toordinal()] if end else []
+        # Not by period: counted per organisation and rule over the window, on one of its days.
+        columns = (f.org, f.day_sort, f.rule) if by_day else (f.org, f.rule)
+        overdue = (
+            select(*columns, func.count())
+            .where(*chosen.where(scope), *window, f.kind.in_(("late", "missing")), f.day_sort > 0)
+            .group_by(*columns)
+        )
+        one_day = (start or end or date(1, 1, 1)).toordinal()
+        with self.engine.connect() as conn:
+            read = read_tallies(conn, scope.where(stat_figures_t), start, end, by_day=by_day)
+            late = [
+                (str(r[0]), int(r[1]) if by_day else one_day, str(r[-2]), int(r[-1]))
+                for r in conn.execute(overdue).all()
+            ]
+        return statistics_from_tallies(
+            read.tallies,
+            late,
+            by,
+            start,
+            end,
+            cases_seen=read.cases_seen,
+            registrations=read.registrations,
+            latest=read.latest,
+        )

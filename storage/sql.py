@@ -9,7 +9,7 @@ recorded. If the version moved, nothing is written and the caller gets Concurren
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +22,33 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from standard_rules.timezone import SHANGHAI
+from storage import figure_counts
 from storage.case_terms import differing_terms, write_terms
 from storage.compact import pack_workflow, plain_workflow
 from storage.due_counts import COLUMNS as DUE_COLUMNS
 from storage.due_counts import move_due, reindex_due
+from storage.figure_counts import CaseFigures, move_figures
+from storage.figure_counts import pair as figure_pair
 from storage.finding_counts import move_counts, reindex_finding_counts
 from storage.findings import (
     FindingAuditor,
     default_auditor,
     finding_rows,
+    finding_rows_t,
     stored_rows,
     write_findings,
 )
@@ -303,6 +310,7 @@ class SqlCaseStore:
                     else:
                         everything = None
                     counts = write_findings(conn, self.auditor, case, everything)
+                    figures = self._figure_move(conn, step, before, row, everything)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
@@ -311,11 +319,35 @@ class SqlCaseStore:
                     move_counts(conn, counts or {})
                     move_due(conn, [(before, -1), (row, 1)])
                     move_counters(conn, before, row)
+                    if figures is not None:
+                        move_figures(conn, *figures)
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc
             # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
+
+    @staticmethod
+    def _figure_move(
+        conn: Any,
+        step: StepWrite,
+        before: dict[str, Any] | None,
+        row: dict[str, Any],
+        everything: list[CaseEvent] | None,
+    ) -> tuple[CaseFigures | None, CaseFigures] | None:
+        """The case's figures before and after the step (None: the step moves none). The
+        tallies depend on the events only, and on where the case is filed."""
+        if before is not None and everything is None:
+            if figure_pair(before) == figure_pair(row):
+                return None  # no new event, filed where it was
+            found_events = conn.execute(_EVENTS, {"b_id": step.case.id}).all()
+            everything = [_event(r) for r in found_events]
+        events = everything or []
+        if before is None:
+            return None, (figure_pair(row), events)
+        added = {e.seq for e in step.events}
+        earlier = [e for e in events if e.seq not in added]
+        return (figure_pair(before), earlier), (figure_pair(row), events)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         with self.engine.connect() as conn:
@@ -414,22 +446,28 @@ class SqlCaseStore:
                 differing += differing_terms(conn, cases, repair=repair)
                 last = cases[-1].id
 
-    def reindex_findings(self, *, repair: bool = True, batch: int = 500) -> list[str]:
-        """Re-audit every case's events into the findings read model; returns the ids of the
-        cases whose rows differed (and, with `repair`, rewrites them). One batch of cases and
-        their events in memory at a time."""
+    def reindex_findings(
+        self,
+        *,
+        repair: bool = True,
+        batch: int = 500,
+        auditor: FindingAuditor | None = None,
+        only: ColumnElement[bool] | None = None,
+    ) -> list[str]:
+        """Re-audit every case's events into the findings read model (`auditor`: another pack
+        or calendar than the store's; `only`: the cases this clause selects); returns the ids
+        of the cases whose rows differed (and, with `repair`, rewrites them). One batch of
+        cases and their events in memory at a time, each batch in its own transaction."""
+        auditor = auditor or self.auditor
         differing: list[str] = []
         last = ""
         while True:
             with self.engine.begin() as conn:
+                chosen = select(cases_t).where(cases_t.c.id > last)
+                if only is not None:
+                    chosen = chosen.where(only)
                 cases = [
-                    _case(r)
-                    for r in conn.execute(
-                        select(cases_t)
-                        .where(cases_t.c.id > last)
-                        .order_by(cases_t.c.id)
-                        .limit(batch)
-                    ).all()
+                    _case(r) for r in conn.execute(chosen.order_by(cases_t.c.id).limit(batch)).all()
                 ]
                 if not cases:
                     return differing
@@ -443,24 +481,66 @@ class SqlCaseStore:
                     events.setdefault(row.case_id, []).append(_event(row))
                 stored = stored_rows(conn, ids)
                 for case in cases:
-                    expected = finding_rows(case, self.auditor.findings(events.get(case.id, [])))
+                    expected = finding_rows(case, auditor.findings(events.get(case.id, [])))
                     if expected == stored.get(case.id, []):
                         continue
                     differing.append(case.id)
                     if repair:
-                        counts = write_findings(conn, self.auditor, case, events.get(case.id, []))
+                        counts = write_findings(conn, auditor, case, events.get(case.id, []))
                         move_counts(conn, counts)
                 last = cases[-1].id
 
-    def reindex_counters(self, *, repair: bool = True) -> list[str]:
-        """Recount the statistics counters from the case rows and the finding counts from the
-        finding rows; the keys that differed."""
+    def refresh_findings_from(
+        self, first: date, auditor: FindingAuditor, *, repair: bool = True, batch: int = 500
+    ) -> list[str]:
+        """Re-audit, under `auditor`'s calendar, the cases a schedule for the days from `first`
+        on can change: those with a finding due on or after it (an open period is a `missing`
+        finding, a late step a `late` one) and those that took a step since (a period closed
+        in time under the old schedule may be late under the new). Dates before `first` count
+        the same under both, so no other case can change. Returns the ids whose rows differed."""
+        f = finding_rows_t.c
+        due_later = (
+            select(f.case_id).where(f.case_id == cases_t.c.id, f.due >= first.isoformat()).exists()
+        )
+        since = datetime.combine(first, time(0, 0), SHANGHAI).timestamp()
+        return self.reindex_findings(
+            repair=repair,
+            batch=batch,
+            auditor=auditor,
+            only=or_(due_later, cases_t.c.updated_ts >= since),
+        )
+
+    def reindex_counters(self, *, repair: bool = True, batch: int = 500) -> list[str]:
+        """Recount the statistics counters from the case rows, and the published figures'
+        tallies from the events (one batch of cases at a time); the keys that differed."""
         with self.engine.begin() as conn:
-            return [
+            differing = [
                 *reindex_counters(conn, cases_t, repair=repair),
                 *reindex_finding_counts(conn, repair=repair),
                 *reindex_due(conn, cases_t, repair=repair),
             ]
+        want: dict[figure_counts.FigureKey, float] = {}
+        last = ""
+        columns = (cases_t.c.id, cases_t.c.court_org, cases_t.c.mediator_org)
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(*columns).where(cases_t.c.id > last).order_by(cases_t.c.id).limit(batch)
+                ).all()
+                if not rows:
+                    break
+                events: dict[str, list[CaseEvent]] = {}
+                for found in conn.execute(
+                    select(events_t)
+                    .where(events_t.c.case_id.in_([r.id for r in rows]))
+                    .order_by(events_t.c.case_id, events_t.c.seq)
+                ).all():
+                    events.setdefault(found.case_id, []).append(_event(found))
+            cases = [(figure_pair(r._mapping), events.get(r.id, [])) for r in rows]
+            figure_counts.recount(cases, want)
+            last = rows[-1].id
+        with self.engine.begin() as conn:
+            return differing + figure_counts.compare(conn, want, repair=repair)
 
     def cases_with_timers_from(self, instant: datetime) -> list[str]:
         with self.engine.connect() as conn:

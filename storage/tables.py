@@ -242,3 +242,25 @@ class CaseTermRecord(SQLModel, table=True):
     court_org: str | None = Field(default=None, max_length=200)
     mediator_org: str | None = Field(default=None, max_length=200)
     opened_ts: float  # the case's, so a search orders and pages without reading the case
+
+
+class StatFigureRecord(SQLModel, table=True):
+    """The published figures' tallies (standard_rules/figure_tallies.py) by organisation pair
+    (who may see them), the case's organisation as the audit files it, day and tally: counts,
+    amounts, a histogram of days to outcome (`bucket` = days) and the days cases had events
+    (`bucket` = days since the case's previous event day, 0 for its first). Moved by each step,
+    like stat_cases."""
+
+    __tablename__ = "stat_figures"
+    __table_args__ = (
+        Index("ix_stat_figures_day", "tally", "day", "bucket"),
+        Index("ix_stat_figures_gap", "tally", "bucket", "day"),  # the cases seen, gap by gap
+    )
+
+    court_org: str = Field(primary_key=True, max_length=200)
+    mediator_org: str = Field(primary_key=True, max_length=200)
+    org: str = Field(primary_key=True, max_length=200)
+    day: int = Field(primary_key=True)  # ordinal, Asia/Shanghai
+    tally: str = Field(primary_key=True, max_length=32)
+    bucket: int = Field(default=0, primary_key=True)
+    value: float = 0.0

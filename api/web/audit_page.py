@@ -3,13 +3,14 @@ statistics counters (storage/finding_reads.py): a page of findings with the coun
 organisation and kind, and the cases by status, outcome, process and region, each an indexed
 query, so the page costs the same with a thousand cases as with a million.
 
-The statistics workbook (RULES.md §4's published figures) still reads the events of the visible
-cases, one case at a time; the audit workbook is written from the read model page by page.
+The statistics workbook (RULES.md §4's published figures) adds up the tallies kept at each step
+(storage/figure_counts.py) and counts the overdue findings; the audit workbook is written from
+the read model page by page. Neither reads an event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -18,15 +19,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.audit_events import audit_events
 from api.http.deps import Services, Svc, visibility
 from api.web.deadlines import today_shanghai
 from api.web.pages import XLSX, Me, Text, case_url, page, translator
 from api.web.plain import kind_zh, plain_zh
 from api.web.rollup import roll_up_table
 from standard_rules.audit import AuditResult, Finding
-from standard_rules.eventlog import Event, shanghai_day
-from standard_rules.statistics import NO_ORG
+from standard_rules.eventlog import shanghai_day
+from standard_rules.statistics import NO_ORG, Statistics
 from standard_rules.timezone import SHANGHAI
 from storage.accounts import Account
 from storage.finding_reads import (
@@ -220,16 +220,16 @@ def audit_xlsx(
     )
 
 
-def _cases(svc: Services, scope: Visibility) -> Iterator[Sequence[Event]]:
-    """The visible cases' events, one case at a time (they come in case order)."""
-    bucket: list[Event] = []
-    for event in audit_events(svc.reads.events(scope)):
-        if bucket and event.case != bucket[0].case:
-            yield sorted(bucket, key=lambda e: (e.ts, e.seq))
-            bucket = []
-        bucket.append(event)
-    if bucket:
-        yield sorted(bucket, key=lambda e: (e.ts, e.seq))
+def published_figures(svc: Services, account: Account, chosen: AuditFilter) -> Statistics:
+    """The figures by organisation over the auditor's period, from the counters kept at each
+    step (never the events); narrowed to the chosen organisation, whose row is the total."""
+    stats = FindingReads(svc.reads.engine).figures(
+        visibility(account), chosen.findings(_today()[1]), ("org",), chosen.start, chosen.end
+    )
+    if chosen.org:
+        rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
+        stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
+    return stats
 
 
 @router.get("/audit/statistics.xlsx")
@@ -240,17 +240,10 @@ def stats_xlsx(
     if account.role != "auditor":
         return page(request, "error.html", 403, account, t=t, message=t("error.403"))
     from api.reports.stats_docs import to_xlsx
-    from standard_rules.statistics import compute_statistics
 
     chosen = AuditFilter.parse(org, start, end)
-    result = _result(svc, account, chosen)
-    stats = compute_statistics(
-        _cases(svc, visibility(account)), result.findings, ("org",), chosen.start, chosen.end
-    )
-    if chosen.org:
-        rows = [r for r in stats.rows if r.key and r.key[0] == chosen.org]
-        stats = replace(stats, rows=rows, total=rows[0] if rows else stats.total)
-    stamp = result.as_of.astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
+    stats = published_figures(svc, account, chosen)
+    stamp = _today()[0].astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
     return Response(
         to_xlsx(stats),
         media_type=XLSX,

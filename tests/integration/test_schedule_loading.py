@@ -159,6 +159,7 @@ def test_the_command_reports_what_it_moves(
     assert dry.returncode == 0, dry.stderr
     assert "将重新计算 1 个计时器（1 件在办案件）" in dry.stdout
     assert "mediation_deadline" in dry.stdout
+    assert "将按新的放假安排更新 1 件案件的审计发现" in dry.stdout  # its mediation period's end
     provisional = default_calendar().due(date(2027, 1, 6), 30, Unit.CALENDAR).due
     assert f"{provisional} → 2027-02-12" in dry.stdout  # due dates, in Shanghai
     # Not confirmed (no terminal, no --yes): nothing is loaded.
@@ -172,6 +173,7 @@ def test_the_command_reports_what_it_moves(
     )
     assert real.returncode == 0, real.stderr
     assert "已重新计算 1 个计时器（1 件在办案件）" in real.stdout
+    assert "已按新的放假安排更新 1 件案件的审计发现" in real.stdout
     assert (installed_dir(settings) / "cn-2027.toml").is_file()
 
 

@@ -243,6 +243,7 @@ def test_anchors_and_verify_on_postgres(
         for table in (
             *("cases", "events", "timers", "documents", "chain_heads", "document_anchors"),
             *("finding_rows", "finding_counts", "stat_cases", "stat_opened", "stat_due"),
+            "stat_figures",
         ):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
         conn.execute(text("DELETE FROM integrity_ledger"))

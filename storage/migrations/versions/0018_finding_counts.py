@@ -4,7 +4,7 @@ on (storage/finding_counts.py), and open cases by the day of their next deadline
 organisations, not with cases. Filled from finding_rows and the case rows.
 
 Revision ID: 0018_finding_counts
-Revises: 0016_case_terms
+Revises: 0017_stat_figures
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0018_finding_counts"
-down_revision = "0016_case_terms"
+down_revision = "0017_stat_figures"
 branch_labels = None
 depends_on = None
 
