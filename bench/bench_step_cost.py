@@ -35,11 +35,11 @@ MODES = ("none", "no figures", "all")  # which read-model writes the step makes
 
 
 def run(n: int, tmp: Path, tag: str, mode: str) -> tuple[float, float]:
-    saved = storage.sql.write_findings, storage.sql.move_counters, storage.sql.move_figures
-    if mode == "none":
-        storage.sql.write_findings, storage.sql.move_counters = _off, _off  # type: ignore[assignment]
-    if mode != "all":
-        storage.sql.move_figures = _off  # type: ignore[assignment]
+    names = ("write_findings", "move_counts", "move_due", "move_counters", "move_figures")
+    saved = {name: getattr(storage.sql, name) for name in names}
+    off = names if mode == "none" else ("move_figures",) if mode != "all" else ()
+    for name in off:
+        setattr(storage.sql, name, _off)
     try:
         engine = fx.sql_engine(tmp / f"{tag}.db", fx.FakeClock(fx.T0), cache_size=2048)
         ids = [f"{tag}-{i}" for i in range(n)]
@@ -53,7 +53,8 @@ def run(n: int, tmp: Path, tag: str, mode: str) -> tuple[float, float]:
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         engine.store.engine.dispose()
     finally:
-        storage.sql.write_findings, storage.sql.move_counters, storage.sql.move_figures = saved
+        for name, function in saved.items():
+            setattr(storage.sql, name, function)
     steps = n * len(fx.PATH)
     return steps / wall, steps / cpu
 
