@@ -119,11 +119,12 @@ def audit_dashboard(
     summary = reads.summary(scope, wanted)
     shown = reads.page(scope, wanted, after=cursor, limit=SHOWN)
     counters = reads.counters(scope)
+    none = t("audit.nodata")  # an empty chart in the page's own language
     rule_bars = _ranked(summary.by_rule)
     org_bars = _ranked({(o or NO_ORG): n for o, n in summary.by_org.items()})
     charts = [
-        bar_chart(t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1]),
-        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0]),
+        bar_chart(t("audit.by_rule"), [(r, float(n)) for r, n in rule_bars], "", PALETTE[1], none),
+        bar_chart(t("audit.by_org"), [(o, float(n)) for o, n in org_bars], "", PALETTE[0], none),
     ]
     period = (
         (chosen.start or date(1, 1, 1)).toordinal(),
@@ -137,6 +138,7 @@ def audit_dashboard(
         [(c, float(n)) for c, n in regions["city"].items()],
         "件",
         PALETTE[2],
+        none,
     )
     pack = svc.engine.pack
     return page(

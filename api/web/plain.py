@@ -11,12 +11,22 @@ import re
 
 from api.web.deadlines import calendar_names_zh
 from api.web.i18n import CHOICE_VALUE, DATA_KEY, Translator
+from standard_rules.audit import KIND_ZH as AUDIT_KIND_ZH
 
 PERIOD = re.compile(r"\b(cal|wd)\((\d+)\)")
 KEY_VALUE = re.compile(r"\b(?:([a-z][a-z_]*)\.)?([a-z][a-z_]*)=([a-z_]+)\b")
 FILES = (("RULES.md", "本系统规则说明"),)
 CODE = re.compile(r"\b[a-z][a-z_]*\b")
-KIND_ZH = {"late": "逾期办理", "missing": "未办理", "order": "顺序不符", "invalid": "不合规定"}
+# The audit's own names for every kind, in the words a page reader uses where they differ.
+KIND_ZH = {
+    **AUDIT_KIND_ZH,
+    "late": "逾期办理",
+    "missing": "未办理",
+    "order": "顺序不符",
+    "invalid": "不合规定",
+    "early": "过早办理",
+    "stalled": "长期未推进",
+}
 
 
 def _period(match: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -21,6 +22,8 @@ from api.app import create_app
 from api.demo import DemoClock, add_demo_users, populate
 from api.settings import Settings
 from engine.services import SystemClock
+from tests.workflows.conftest import CLERK
+from tests.workflows.test_paths import PRE
 
 USERS = ("clerk", "judge", "mediator", "auditor", "admin")
 # Proper names and units a Chinese page may show as they are.
@@ -81,8 +84,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     engine = app.state.engine
     clock = DemoClock(SystemClock().now())
     engine.clock = clock
-    # a seed whose demo has a finding (the choices offered shape the demo's random path)
     populate(engine, clock, cases=24, days=60, seed=13)
+    # Whatever the demo drew on the day the test runs, one case nobody acted on for 90 days
+    # is overdue: the dashboard has findings to show and to filter.
+    clock.instant = SystemClock().now() - timedelta(days=90)
+    engine.open_case(process_id=PRE, case_id="(2026)浙1082民诉前调9999号", actor=CLERK, facts={})
     engine.clock = SystemClock()
     yield TestClient(app)
     engine.store.engine.dispose()
