@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.case_terms import case_terms_t
-from storage.sql import cases_t
+from storage.sql import LISTED_COLUMNS, cases_t
 
 if TYPE_CHECKING:
     from storage.scoped import Visibility
@@ -77,6 +77,6 @@ def search_statements(
         )
         ids = select(ids.subquery().c.case_id)
         capped = matched.distinct()
-    stmt = select(cases_t).where(c.id.in_(ids.scalar_subquery()), *where_page)
+    stmt = select(*LISTED_COLUMNS).where(c.id.in_(ids.scalar_subquery()), *where_page)
     count = select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP + 1).subquery())
     return stmt, count

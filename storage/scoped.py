@@ -25,7 +25,7 @@ from engine.ports import StoredCase
 from standard_rules.eventlog import shanghai_day
 from storage.case_search import search_statements
 from storage.case_terms import matching
-from storage.sql import _case, _event, cases_t, events_t
+from storage.sql import LISTED_COLUMNS, _case, _event, cases_t, events_t, listed_case
 from storage.stat_counts import stat_cases_t
 from storage.task_rows import task_rows_t
 
@@ -273,7 +273,7 @@ class ScopedReads:
         )
         if found is None:
             where = [scope.where()] + [col == value for col, value in conditions if value]
-            stmt = select(cases_t).where(*where)
+            stmt = select(*LISTED_COLUMNS).where(*where)
             if after is not None:
                 stmt = stmt.where(tuple_(c.opened_ts, c.id) < tuple_(*after))
             count = select(func.count()).select_from(cases_t).where(*where)
@@ -283,7 +283,7 @@ class ScopedReads:
             )
         stmt = stmt.order_by(c.opened_ts.desc(), c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
-            rows = [_case(r) for r in conn.execute(stmt).all()]
+            rows = [listed_case(r) for r in conn.execute(stmt).all()]
             total = int(conn.execute(count).scalar() or 0)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -321,8 +321,8 @@ class ScopedReads:
         if not case_ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(cases_t).where(cases_t.c.id.in_(case_ids))).all()
-        return {row.id: _case(row) for row in rows}
+            rows = conn.execute(select(*LISTED_COLUMNS).where(cases_t.c.id.in_(case_ids))).all()
+        return {row.id: listed_case(row) for row in rows}
 
     def feed(self, scope: Visibility, after: int, limit: int) -> list[FeedItem]:
         stmt = (

@@ -168,7 +168,17 @@ def _timer_values(t: Timer) -> dict[str, Any]:
     return {"case_id": t.case_id, "task_id": t.task_id, "name": t.name, "due_ts": _ts(t.due_at)}
 
 
-def _case(row: Any) -> StoredCase:
+# What a list shows of a case: the row without its workflow document, which only a step or the
+# case page needs (a page of 50 cases would otherwise fetch and inflate 50 documents).
+LISTED_COLUMNS = tuple(c for c in cases_t.c if c.name != "workflow")
+
+
+def listed_case(row: Any) -> StoredCase:
+    """A case read with LISTED_COLUMNS: everything but the document (left empty)."""
+    return _case(row, workflow=b"")
+
+
+def _case(row: Any, workflow: bytes | None = None) -> StoredCase:
     return StoredCase(
         id=row.id,
         process_id=row.process_id,
@@ -176,7 +186,7 @@ def _case(row: Any) -> StoredCase:
         version=row.version,
         opened_at=_dt(row.opened_ts) or datetime.now(UTC),
         updated_at=_dt(row.updated_ts) or datetime.now(UTC),
-        workflow=plain_workflow(bytes(row.workflow)),
+        workflow=plain_workflow(bytes(row.workflow)) if workflow is None else workflow,
         court_org=row.court_org,
         mediator_org=row.mediator_org,
         outcome=row.outcome,
