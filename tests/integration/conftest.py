@@ -77,16 +77,12 @@ def _empty(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
 
 
-STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+STORES = ["memory", *SQL_STORES]
 
 
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]:
-    """An empty case store of each kind."""
-    kind: str = request.param
-    if kind == "memory":
-        yield MemoryCaseStore()
-        return
+def _sql(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
+    """An empty SQL store: a new SQLite file, or the session's PostgreSQL database emptied."""
     if kind == "sqlite":
         sqlite = SqlCaseStore.from_url(f"sqlite:///{tmp_path / 'suitiao.db'}")
         try:
@@ -97,6 +93,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]
     engine: Engine = request.getfixturevalue("postgres_engine")
     _empty(engine)
     yield SqlCaseStore(engine)
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]:
+    """An empty case store of each kind."""
+    if request.param == "memory":
+        yield MemoryCaseStore()
+        return
+    yield from _sql(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=SQL_STORES)
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
+    """An empty SQL store of each kind (the read models live in SQL)."""
+    yield from _sql(request.param, request, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ PostgreSQL, each query an index range in the caller's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,6 @@ from storage.case_search import SEARCH_COUNT_CAP
 from storage.case_terms import case_terms_t
 from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore
-from tests.integration.conftest import _empty as empty
 from tests.integration.test_store_contract import T0, make_case, make_events
 from tests.workflows.conftest import CLERK, COURT, CPC, OTHER_COURT, Driver
 from tests.workflows.test_paths import PRE
@@ -27,16 +25,9 @@ from tests.workflows.test_paths import PRE
 MINE = Visibility("court", COURT)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
-    if request.param == "sqlite":
-        sqlite = SqlCaseStore.from_url(f"sqlite:///{tmp_path / 'terms.db'}")
-        yield sqlite
-        sqlite.engine.dispose()
-        return
-    engine = request.getfixturevalue("postgres_engine")
-    empty(engine)
-    yield SqlCaseStore(engine)
+@pytest.fixture
+def store(sql_store: SqlCaseStore) -> SqlCaseStore:
+    return sql_store
 
 
 def terms_of(store: SqlCaseStore, case_id: str) -> set[str]:

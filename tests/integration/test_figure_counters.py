@@ -9,7 +9,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,22 +36,14 @@ from storage.figure_counts import stat_figures_t
 from storage.finding_reads import FindingFilter, FindingReads
 from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore
-from tests.integration.conftest import _empty as empty
 
 PROVINCE = Visibility("all")
 COUNTY = Visibility("either", COURTS[1], frozenset({CPAS[1]}))  # 天台: its court and committee
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
-    if request.param == "sqlite":
-        sqlite = SqlCaseStore.from_url(f"sqlite:///{tmp_path / 'figures.db'}")
-        yield sqlite
-        sqlite.engine.dispose()
-        return
-    engine = request.getfixturevalue("postgres_engine")
-    empty(engine)
-    yield SqlCaseStore(engine)
+@pytest.fixture
+def store(sql_store: SqlCaseStore) -> SqlCaseStore:
+    return sql_store
 
 
 def fill(store: SqlCaseStore) -> None:

@@ -5,7 +5,6 @@ step, equal to `suitiao audit` over the exported logs at any audit time, rebuilt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from storage.findings import FindingAuditor, finding_rows_t
 from storage.scoped import ScopedReads, Visibility
 from storage.sql import SqlCaseStore, cases_t
 from storage.stat_counts import recount, stat_cases_t, stat_opened_t, stored_counts
-from tests.integration.conftest import _empty as empty
 from tests.workflows.conftest import CLERK, Driver, sh
 from tests.workflows.test_paths import PRE
 
@@ -34,16 +32,9 @@ ALL = Visibility("all")
 SHANGHAI_NOON = timedelta(hours=4)  # 12:00 in Shanghai is 04:00 UTC
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
-    if request.param == "sqlite":
-        sqlite = SqlCaseStore.from_url(f"sqlite:///{tmp_path / 'fm.db'}")
-        yield sqlite
-        sqlite.engine.dispose()
-        return
-    engine = request.getfixturevalue("postgres_engine")
-    empty(engine)
-    yield SqlCaseStore(engine)
+@pytest.fixture
+def store(sql_store: SqlCaseStore) -> SqlCaseStore:
+    return sql_store
 
 
 def demo(store: SqlCaseStore, cases: int = 40) -> Engine:

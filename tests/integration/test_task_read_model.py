@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,6 @@ from sqlalchemy import delete, select
 from storage.scoped import ScopedReads, TaskFilter, Visibility
 from storage.sql import SqlCaseStore
 from storage.task_rows import task_rows, task_rows_t
-from tests.integration.conftest import _empty as empty
 from tests.workflows.conftest import CLERK, CPC, MEDIATOR, Driver, sh
 from tests.workflows.test_paths import PRE
 
@@ -34,17 +31,9 @@ def expected_rows(store: SqlCaseStore, ids: list[str]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["case_id"], r["task_id"]))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCaseStore]:
-    """An empty SQL store, SQLite or PostgreSQL (the read model lives in SQL)."""
-    if request.param == "sqlite":
-        sqlite = SqlCaseStore.from_url(f"sqlite:///{tmp_path / 'rm.db'}")
-        yield sqlite
-        sqlite.engine.dispose()
-        return
-    engine = request.getfixturevalue("postgres_engine")
-    empty(engine)
-    yield SqlCaseStore(engine)
+@pytest.fixture
+def store(sql_store: SqlCaseStore) -> SqlCaseStore:
+    return sql_store
 
 
 def test_every_step_writes_the_read_model_with_the_case(
