@@ -46,13 +46,22 @@ def move_due(conn: Connection, moves: Iterable[tuple[Mapping[str, Any] | None, i
     changes = sorted((k, n) for k, n in moved.items() if n)
     if not changes:
         return
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = make(stat_due_t)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=list(KEY), set_={"cases": stat_due_t.c.cases + stmt.excluded.cases}
-    )
+    upsert = _upsert(conn.dialect.name)
     for key, n in changes:
         conn.execute(upsert, {**dict(zip(KEY, key, strict=True)), "cases": n})
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """Built once per dialect: compiling it anew cost each step more than executing it."""
+    if dialect not in _UPSERTS:
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_due_t)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=list(KEY), set_={"cases": stat_due_t.c.cases + stmt.excluded.cases}
+        )
+    return _UPSERTS[dialect]
 
 
 def due_by(conn: Connection, where: Any, last_day: int) -> int:
