@@ -47,8 +47,8 @@ def move_due(conn: Connection, moves: Iterable[tuple[Mapping[str, Any] | None, i
     if not changes:
         return
     upsert = _upsert(conn.dialect.name)
-    for key, n in changes:
-        conn.execute(upsert, {**dict(zip(KEY, key, strict=True)), "cases": n})
+    rows = [{**dict(zip(KEY, key, strict=True)), "cases": n} for key, n in changes]
+    conn.execute(upsert, rows)  # executemany, in key order
 
 
 _UPSERTS: dict[str, Any] = {}

@@ -85,8 +85,8 @@ def _apply(conn: Connection, deltas: Mapping[FigureKey, float]) -> None:
     if not rows:
         return
     statement = _upsert(conn)
-    for row in rows:  # one by one, in key order: concurrent steps lock rows in one order
-        conn.execute(statement, row)
+    # executemany runs them in key order: concurrent steps lock rows in one order
+    conn.execute(statement, rows)
 
 
 def recount(cases: Iterable[CaseFigures], into: dict[FigureKey, float]) -> None:

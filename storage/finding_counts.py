@@ -88,8 +88,8 @@ def move_counts(conn: Connection, moved: Mapping[CountKey, int]) -> None:
             index_elements=list(KEY),
             set_={"findings": finding_counts_t.c.findings + stmt.excluded.findings},
         )
-    for key in sorted(moved):
-        conn.execute(upsert, {**dict(zip(KEY, key, strict=True)), "findings": moved[key]})
+    rows = [{**dict(zip(KEY, k, strict=True)), "findings": moved[k]} for k in sorted(moved)]
+    conn.execute(upsert, rows)  # executemany, in key order
 
 
 def counted(conn: Connection) -> dict[CountKey, int]:

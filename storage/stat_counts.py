@@ -107,8 +107,8 @@ def _move(conn: Connection, moves: Iterable[tuple[Mapping[str, Any], int]]) -> N
     if statements is None:
         statements = _STATEMENTS[dialect] = _upserts(conn)
     for statement, rows in zip(statements, (case_rows, opened_rows), strict=True):
-        for row in rows:  # one by one, in key order: concurrent steps lock rows in one order
-            conn.execute(statement, row)
+        if rows:  # executemany runs them in key order: concurrent steps lock rows in one order
+            conn.execute(statement, rows)
 
 
 def recount(

@@ -26,6 +26,7 @@ from engine.services import Engine
 from standard_rules.legal_calendar import default_calendar
 from standard_rules.pack import default_pack
 from storage.sql import SqlCaseStore, create_schema
+from tests.integration.conftest import _empty as empty
 from tests.integration.crash_server import Server, burst, check_once, prepare, retry_all, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +103,9 @@ def test_sigkill_during_steps_loses_nothing_on_postgres(
     postgres_url: str, postgres_engine: SqlEngine
 ) -> None:
     create_schema(postgres_engine)
+    # The session's database holds other tests' cases (some with made-up documents): the check
+    # reads every case, so it starts from none.
+    empty(postgres_engine)
     acked = _run_and_kill(postgres_url, rounds=5, seed=23)
     _check(postgres_url, acked)
 
