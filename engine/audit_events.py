@@ -4,24 +4,42 @@ they all see the same fields, the role included (a lapse is told by `role` = sys
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from engine.domain.events import CaseEvent
 from standard_rules.eventlog import Event
 
 
 def audit_event(e: CaseEvent) -> Event:
+    return stored_audit_event(
+        e.case, e.seq, e.activity, e.at_text, e.at.timestamp(), e.data, e.org, e.role
+    )
+
+
+def stored_audit_event(
+    case: str,
+    seq: int,
+    activity: str,
+    at_text: str,
+    ts: float,
+    data: Mapping[str, Any],
+    org: str | None,
+    role: str | None,
+) -> Event:
+    """The same, from an event's stored columns (`at_text` as CaseEvent.at_text, `ts` its
+    instant): a step's audit reads them without building the CaseEvent first."""
     return Event(
-        e.case,
-        e.activity,
-        e.at_text,
-        e.at.timestamp(),
-        e.data,
-        e.seq,
-        line=e.seq,
+        case,
+        activity,
+        at_text,
+        ts,
+        data,
+        seq,
+        line=seq,
         source="db",
-        org=e.org or "",
-        role=e.role or "",
+        org=org or "",
+        role=role or "",
     )
 
 

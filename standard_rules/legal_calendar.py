@@ -128,6 +128,8 @@ class LegalCalendar:
         return provisional
 
     def _build(self, first_year: int, last_year: int) -> None:
+        # Explained due dates by (start, days, unit); a loaded schedule can change any of them.
+        self._explained: dict[tuple[int, int, Unit], DueDate] = {}
         self.first_year, self.last_year = first_year, last_year
         self.base = date(first_year, 1, 1).toordinal()
         self.end = date(last_year, 12, 31).toordinal()  # inclusive
@@ -268,6 +270,17 @@ class LegalCalendar:
 
     def due(self, start: date, days: int, unit: Unit | str) -> DueDate:
         unit = Unit(unit)
+        # Remembered: every step re-audits its case, and the cases opened on one day share
+        # their periods' start days (the explanation names each skipped day's reason).
+        key = (start.toordinal(), days, unit)
+        found = self._explained.get(key)
+        if found is None:
+            if len(self._explained) >= 20_000:
+                self._explained.clear()
+            found = self._explained[key] = self._explain(start, days, unit)
+        return found
+
+    def _explain(self, start: date, days: int, unit: Unit) -> DueDate:
         s = start.toordinal()
         d = self.due_ordinal(s, days, unit)
         nominal = s + days if unit is Unit.CALENDAR else None

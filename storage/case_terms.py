@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.ports import StoredCase
 from standard_rules.case_number import TYPES, try_parse
+from storage.driver import DriverStatement
 from storage.tables import CaseTermRecord
 
 case_terms_t = CaseTermRecord.__table__  # type: ignore[attr-defined]
@@ -33,6 +34,8 @@ _TOP = "\U0010ffff"  # sorts after every character (in code point and UTF-8 byte
 
 _DELETE = delete(case_terms_t).where(case_terms_t.c.case_id == bindparam("b_id"))
 INSERT_TERMS = insert(case_terms_t)
+# As a step runs them (storage/driver.py says why).
+_STEP_DELETE, _STEP_INSERT = DriverStatement(_DELETE), DriverStatement(INSERT_TERMS)
 
 
 def normalise(text: str) -> str:
@@ -117,10 +120,8 @@ def write_terms(
             and fact_terms(orjson.loads(facts)) == fact_terms(case.facts)
         ):
             return
-        conn.execute(_DELETE, {"b_id": case.id})
-    rows = case_terms(case)
-    if rows:
-        conn.execute(INSERT_TERMS, rows)
+        _STEP_DELETE.one(conn, {"b_id": case.id})
+    _STEP_INSERT.many(conn, case_terms(case))
 
 
 def differing_terms(conn: Connection, cases: Sequence[StoredCase], *, repair: bool) -> list[str]:

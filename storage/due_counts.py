@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from standard_rules.eventlog import shanghai_day
+from storage.driver import DriverStatement
 from storage.tables import StatDueRecord
 
 stat_due_t = StatDueRecord.__table__  # type: ignore[attr-defined]
@@ -46,22 +47,18 @@ def move_due(conn: Connection, moves: Iterable[tuple[Mapping[str, Any] | None, i
     changes = sorted((k, n) for k, n in moved.items() if n)
     if not changes:
         return
-    upsert = _upsert(conn.dialect.name)
     rows = [{**dict(zip(KEY, key, strict=True)), "cases": n} for key, n in changes]
-    conn.execute(upsert, rows)  # executemany, in key order
-
-
-_UPSERTS: dict[str, Any] = {}
+    _UPSERT.many(conn, rows)  # in key order
 
 
 def _upsert(dialect: str) -> Any:
-    """Built once per dialect: compiling it anew cost each step more than executing it."""
-    if dialect not in _UPSERTS:
-        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_due_t)
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=list(KEY), set_={"cases": stat_due_t.c.cases + stmt.excluded.cases}
-        )
-    return _UPSERTS[dialect]
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_due_t)
+    return stmt.on_conflict_do_update(
+        index_elements=list(KEY), set_={"cases": stat_due_t.c.cases + stmt.excluded.cases}
+    )
+
+
+_UPSERT = DriverStatement(_upsert)
 
 
 def due_by(conn: Connection, where: Any, last_day: int) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from engine.audit_events import audit_events
 from engine.domain.events import CaseEvent
 from standard_rules.figure_tallies import ACTIVE, LAST, TallyKey, case_tallies, year_earlier
+from storage.driver import DriverStatement
 from storage.tables import StatFigureRecord
 
 stat_figures_t = StatFigureRecord.__table__  # type: ignore[attr-defined]
@@ -30,6 +31,8 @@ KEY = ("court_org", "mediator_org", "org", "day", "tally", "bucket")
 Pair = tuple[str, str]  # (court, mediating organisation) the case is filed under, "" for none
 FigureKey = tuple[str, str, str, int, str, int]
 CaseFigures = tuple[Pair, Sequence[CaseEvent]]
+# A case's tallies where it is filed (a step has them from the events it audited already).
+CaseTallies = tuple[Pair, Mapping[TallyKey, float]]
 _ORDER = attrgetter("ts", "seq")
 
 
@@ -42,19 +45,24 @@ def case_figures(events: Iterable[CaseEvent]) -> dict[TallyKey, float]:
     return case_tallies(sorted(audit_events(events), key=_ORDER))
 
 
+def _add(into: dict[FigureKey, float], filed: CaseTallies, sign: float = 1.0) -> None:
+    (court, cpa), tallies = filed
+    for (org, day, tally, bucket), value in tallies.items():
+        key = (court, cpa, org, day, tally, bucket)
+        into[key] = into.get(key, 0.0) + sign * value
+
+
 def _sum(into: dict[FigureKey, float], cases: Iterable[CaseFigures], sign: float = 1.0) -> None:
-    for (court, cpa), events in cases:
-        for (org, day, tally, bucket), value in case_figures(events).items():
-            key = (court, cpa, org, day, tally, bucket)
-            into[key] = into.get(key, 0.0) + sign * value
+    for filed, events in cases:
+        _add(into, (filed, case_figures(events)), sign)
 
 
-def move_figures(conn: Connection, old: CaseFigures | None, new: CaseFigures) -> None:
+def move_tallies(conn: Connection, old: CaseTallies | None, new: CaseTallies) -> None:
     """Take a case out of the tallies as it was (`old`, None for a new case), in as it is."""
     deltas: dict[FigureKey, float] = {}
     if old is not None:
-        _sum(deltas, [old], -1.0)
-    _sum(deltas, [new])
+        _add(deltas, old, -1.0)
+    _add(deltas, new)
     _apply(conn, deltas)
 
 
@@ -65,28 +73,20 @@ def add_figures(conn: Connection, cases: Iterable[CaseFigures]) -> None:
     _apply(conn, deltas)
 
 
-_STATEMENTS: dict[str, Any] = {}
+def _upsert(dialect: str) -> Any:
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_figures_t)
+    return stmt.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={"value": stat_figures_t.c.value + stmt.excluded.value},
+    )
 
 
-def _upsert(conn: Connection) -> Any:
-    dialect = conn.dialect.name
-    if dialect not in _STATEMENTS:
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = make(stat_figures_t)
-        _STATEMENTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=list(KEY),
-            set_={"value": stat_figures_t.c.value + stmt.excluded.value},
-        )
-    return _STATEMENTS[dialect]
+_UPSERT = DriverStatement(_upsert)
 
 
 def _apply(conn: Connection, deltas: Mapping[FigureKey, float]) -> None:
     rows = [{**dict(zip(KEY, k, strict=True)), "value": v} for k, v in sorted(deltas.items()) if v]
-    if not rows:
-        return
-    statement = _upsert(conn)
-    # executemany runs them in key order: concurrent steps lock rows in one order
-    conn.execute(statement, rows)
+    _UPSERT.many(conn, rows)  # in key order: concurrent steps lock rows in one order
 
 
 def recount(cases: Iterable[CaseFigures], into: dict[FigureKey, float]) -> None:

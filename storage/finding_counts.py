@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage.driver import DriverStatement
 from storage.findings import finding_rows_t
 from storage.tables import FindingCountRecord
 
@@ -38,10 +39,6 @@ KEY = (
 )
 CountKey = tuple[str, str, str, int, str, int, str, str]
 
-_CASE_KEYS = select(*(finding_rows_t.c[k] for k in KEY)).where(
-    finding_rows_t.c.case_id == bindparam("b_id")
-)
-
 
 def key_of(row: Mapping[Any, Any]) -> CountKey:
     return (
@@ -56,11 +53,6 @@ def key_of(row: Mapping[Any, Any]) -> CountKey:
     )
 
 
-def case_keys(conn: Connection, case_id: str) -> list[CountKey]:
-    """The count keys of a case's stored findings (read before a step replaces them)."""
-    return [key_of(r._mapping) for r in conn.execute(_CASE_KEYS, {"b_id": case_id})]
-
-
 def deltas(old: Iterable[CountKey], new: Iterable[Mapping[str, Any]]) -> dict[CountKey, int]:
     """What replacing findings with keys `old` by the finding rows `new` does to the counts."""
     moved: dict[CountKey, int] = {}
@@ -72,24 +64,21 @@ def deltas(old: Iterable[CountKey], new: Iterable[Mapping[str, Any]]) -> dict[Co
     return {k: n for k, n in moved.items() if n}
 
 
-_UPSERTS: dict[str, Any] = {}
+def _upsert(dialect: str) -> Any:
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(finding_counts_t)
+    return stmt.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={"findings": finding_counts_t.c.findings + stmt.excluded.findings},
+    )
+
+
+_UPSERT = DriverStatement(_upsert)
 
 
 def move_counts(conn: Connection, moved: Mapping[CountKey, int]) -> None:
     """Apply count deltas, one upsert per key in key order."""
-    if not moved:
-        return
-    dialect = conn.dialect.name
-    upsert = _UPSERTS.get(dialect)
-    if upsert is None:
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = make(finding_counts_t)
-        upsert = _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=list(KEY),
-            set_={"findings": finding_counts_t.c.findings + stmt.excluded.findings},
-        )
     rows = [{**dict(zip(KEY, k, strict=True)), "findings": moved[k]} for k in sorted(moved)]
-    conn.execute(upsert, rows)  # executemany, in key order
+    _UPSERT.many(conn, rows)  # in key order
 
 
 def counted(conn: Connection) -> dict[CountKey, int]:

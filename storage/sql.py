@@ -32,24 +32,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
+from engine.audit_events import stored_audit_event
 from engine.domain.errors import CaseExists, ConcurrentUpdate
 from engine.domain.events import CaseEvent
 from engine.ports import CaseQuery, StepWrite, StoredCase, Timer
+from standard_rules.eventlog import Event
+from standard_rules.figure_tallies import case_tallies
 from standard_rules.timezone import SHANGHAI
 from storage import figure_counts
 from storage.case_terms import differing_terms, write_terms
 from storage.compact import pack_workflow, plain_workflow
+from storage.driver import DriverStatement
 from storage.due_counts import COLUMNS as DUE_COLUMNS
 from storage.due_counts import move_due, reindex_due
-from storage.figure_counts import CaseFigures, move_figures
+from storage.figure_counts import CaseTallies, move_tallies
 from storage.figure_counts import pair as figure_pair
 from storage.finding_counts import move_counts, reindex_finding_counts
 from storage.findings import (
+    AUDIT_ORDER,
     FindingAuditor,
+    audit_items,
     default_auditor,
     finding_rows,
     finding_rows_t,
     stored_rows,
+    write_audited,
     write_findings,
 )
 from storage.idempotency import write_pending
@@ -77,6 +84,9 @@ _DELETE_TIMERS = delete(timers_t).where(timers_t.c.case_id == bindparam("b_id"))
 _INSERT_CASE, _INSERT_EVENTS, _INSERT_TIMERS = insert(cases_t), insert(events_t), insert(timers_t)
 _DELETE_TASKS = delete(task_rows_t).where(task_rows_t.c.case_id == bindparam("b_id"))
 _INSERT_TASKS = insert(task_rows_t)
+# What a step runs on the driver's cursor (storage/driver.py says why).
+_STEP_DELETE_TASKS = DriverStatement(_DELETE_TASKS)
+_STEP_INSERT_TASKS = DriverStatement(_INSERT_TASKS)
 # The counter columns of the case as it was, read in the step before it moves them, and its
 # facts (whether the parties changed, so the search terms must be rewritten).
 _STAT_BEFORE = select(
@@ -216,6 +226,29 @@ def _event(row: Any) -> CaseEvent:
     )
 
 
+# A case's events as the audit reads them, straight from the columns (no CaseEvent on the way).
+_AUDIT_ROWS = DriverStatement(
+    select(
+        events_t.c.seq,
+        events_t.c.activity,
+        events_t.c.at,
+        events_t.c.ts,
+        events_t.c.data,
+        events_t.c.org,
+        events_t.c.role,
+    ).where(events_t.c.case_id == bindparam("b_id"))
+)
+
+
+def _stored_audit_items(conn: Any, case_id: str) -> list[Event]:
+    items = [
+        stored_audit_event(case_id, seq, activity, at, ts, orjson.loads(data), org, role)
+        for seq, activity, at, ts, data, org, role in _AUDIT_ROWS.rows(conn, {"b_id": case_id})
+    ]
+    items.sort(key=AUDIT_ORDER)
+    return items
+
+
 class SqlCaseStore:
     # Benchmarks only (bench/bench_read_model.py): what a step costs without its read model
     # (waiting tasks, findings, statistics counters).
@@ -301,26 +334,19 @@ class SqlCaseStore:
                 if not new:
                     conn.execute(_DELETE_TIMERS, {"b_id": case.id})
                     if self.write_read_model:
-                        conn.execute(_DELETE_TASKS, {"b_id": case.id})
+                        _STEP_DELETE_TASKS.one(conn, {"b_id": case.id})
                 if step.timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in step.timers])
                 # The read model moves with the step: the case's waiting tasks as now saved.
                 if self.write_read_model:
-                    rows = task_rows(case)
-                    if rows:
-                        conn.execute(_INSERT_TASKS, rows)
+                    _STEP_INSERT_TASKS.many(conn, task_rows(case))
                     # The search index, when the parties or the organisations changed.
                     write_terms(conn, case, None if before is None else (before, old_facts))
-                    # The findings are the case's audit: all of its events, the new ones included.
-                    if new:
-                        everything: list[CaseEvent] | None = list(step.events)
-                    elif step.events:
-                        found_events = conn.execute(_EVENTS, {"b_id": case.id}).all()
-                        everything = [_event(r) for r in found_events]
-                    else:
-                        everything = None
-                    counts = write_findings(conn, self.auditor, case, everything)
-                    figures = self._figure_move(conn, step, before, row, everything)
+                    # The findings and figures are the case's audit: all of its events, the new
+                    # ones included, converted once for both.
+                    items = self._audited(conn, step)
+                    counts = write_audited(conn, self.auditor, case, items)
+                    figures = self._figure_move(conn, step, before, row, items)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
@@ -330,7 +356,7 @@ class SqlCaseStore:
                     move_due(conn, [(before, -1), (row, 1)])
                     move_counters(conn, before, row)
                     if figures is not None:
-                        move_figures(conn, *figures)
+                        move_tallies(conn, *figures)
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc
@@ -338,26 +364,33 @@ class SqlCaseStore:
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 
     @staticmethod
+    def _audited(conn: Any, step: StepWrite) -> list[Event] | None:
+        """The case's events as the audit reads them; None when the step appended none."""
+        if step.expected_version is None:
+            return audit_items(step.events)
+        return _stored_audit_items(conn, step.case.id) if step.events else None
+
+    @staticmethod
     def _figure_move(
         conn: Any,
         step: StepWrite,
         before: dict[str, Any] | None,
         row: dict[str, Any],
-        everything: list[CaseEvent] | None,
-    ) -> tuple[CaseFigures | None, CaseFigures] | None:
-        """The case's figures before and after the step (None: the step moves none). The
-        tallies depend on the events only, and on where the case is filed."""
-        if before is not None and everything is None:
+        items: list[Event] | None,
+    ) -> tuple[CaseTallies | None, CaseTallies] | None:
+        """The case's tallies before and after the step where it was and is filed (None: the
+        step moves none). The tallies depend on the events only, and on where it is filed."""
+        if before is not None and items is None:
             if figure_pair(before) == figure_pair(row):
                 return None  # no new event, filed where it was
-            found_events = conn.execute(_EVENTS, {"b_id": step.case.id}).all()
-            everything = [_event(r) for r in found_events]
-        events = everything or []
+            tallies = case_tallies(_stored_audit_items(conn, step.case.id))
+            return (figure_pair(before), tallies), (figure_pair(row), tallies)
+        now = case_tallies(items or [])
         if before is None:
-            return None, (figure_pair(row), events)
+            return None, (figure_pair(row), now)
         added = {e.seq for e in step.events}
-        earlier = [e for e in events if e.seq not in added]
-        return (figure_pair(before), earlier), (figure_pair(row), events)
+        earlier = case_tallies([e for e in items or [] if e.seq not in added])
+        return (figure_pair(before), earlier), (figure_pair(row), now)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         with self.engine.connect() as conn:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from standard_rules.eventlog import shanghai_day
+from storage.driver import DriverStatement
 from storage.tables import StatCaseRecord, StatOpenedRecord
 
 stat_cases_t = StatCaseRecord.__table__  # type: ignore[attr-defined]
@@ -36,7 +37,8 @@ def keys(values: Mapping[str, Any]) -> tuple[CaseKey, OpenedKey, int]:
     """The counter keys of a case row's values, and its number of events."""
     day = shanghai_day(float(values["opened_ts"]))
     court, cpa = values["court_org"] or "", values["mediator_org"] or ""
-    month = date.fromordinal(day).strftime("%Y-%m")
+    opened = date.fromordinal(day)
+    month = f"{opened.year:04d}-{opened.month:02d}"  # strftime cost more than the upsert
     case_key = (
         court,
         cpa,
@@ -48,25 +50,26 @@ def keys(values: Mapping[str, Any]) -> tuple[CaseKey, OpenedKey, int]:
     return case_key, (court, cpa, day), int(values["last_seq"] or 0)
 
 
-def _upserts(conn: Connection) -> tuple[Any, Any]:
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    cases = make(stat_cases_t)
-    cases = cases.on_conflict_do_update(
+def _cases_upsert(dialect: str) -> Any:
+    cases = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_cases_t)
+    return cases.on_conflict_do_update(
         index_elements=list(CASE_KEY),
         set_={
             "cases": stat_cases_t.c.cases + cases.excluded.cases,
             "events": stat_cases_t.c.events + cases.excluded.events,
         },
     )
-    opened = make(stat_opened_t)
-    opened = opened.on_conflict_do_update(
+
+
+def _opened_upsert(dialect: str) -> Any:
+    opened = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_opened_t)
+    return opened.on_conflict_do_update(
         index_elements=list(OPENED_KEY),
         set_={"cases": stat_opened_t.c.cases + opened.excluded.cases},
     )
-    return cases, opened
 
 
-_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+_UPSERTS = (DriverStatement(_cases_upsert), DriverStatement(_opened_upsert))
 
 
 def move_counters(conn: Connection, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
@@ -100,15 +103,8 @@ def _move(conn: Connection, moves: Iterable[tuple[Mapping[str, Any], int]]) -> N
         for k, n in sorted(opened_deltas.items())
         if n
     ]
-    if not (case_rows or opened_rows):
-        return
-    dialect = conn.dialect.name
-    statements = _STATEMENTS.get(dialect)
-    if statements is None:
-        statements = _STATEMENTS[dialect] = _upserts(conn)
-    for statement, rows in zip(statements, (case_rows, opened_rows), strict=True):
-        if rows:  # executemany runs them in key order: concurrent steps lock rows in one order
-            conn.execute(statement, rows)
+    for statement, rows in zip(_UPSERTS, (case_rows, opened_rows), strict=True):
+        statement.many(conn, rows)  # in key order: concurrent steps lock rows in one order
 
 
 def recount(
