@@ -84,6 +84,10 @@ class StepWrite:
     events: Sequence[CaseEvent]
     timers: Sequence[Timer]
     messages: Sequence[OutboxMessage] = ()
+    # The case's events before this step, as the step read them at `expected_version` (the
+    # version check makes them the stored ones): the store audits them with the new ones
+    # without reading them again. None: the store reads them.
+    history: Sequence[CaseEvent] | None = None
 
 
 class UnitOfWork(Protocol):

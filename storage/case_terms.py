@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.ports import StoredCase
@@ -36,6 +36,7 @@ _DELETE = delete(case_terms_t).where(case_terms_t.c.case_id == bindparam("b_id")
 INSERT_TERMS = insert(case_terms_t)
 # As a step runs them (storage/driver.py says why).
 _STEP_DELETE, _STEP_INSERT = DriverStatement(_DELETE), DriverStatement(INSERT_TERMS)
+_MOVE = DriverStatement(update(case_terms_t).where(case_terms_t.c.case_id == bindparam("b_id")))
 
 
 def normalise(text: str) -> str:
@@ -113,12 +114,17 @@ def write_terms(
     and cost no statement."""
     if before is not None:
         row, facts = before
-        if (
-            row["court_org"] == case.court_org
-            and row["mediator_org"] == case.mediator_org
-            and row["opened_ts"] == case.opened_at.timestamp()
-            and fact_terms(orjson.loads(facts)) == fact_terms(case.facts)
-        ):
+        now = {
+            "court_org": case.court_org,
+            "mediator_org": case.mediator_org,
+            "opened_ts": case.opened_at.timestamp(),
+        }
+        moved = {k: v for k, v in now.items() if row[k] != v}
+        if fact_terms(orjson.loads(facts)) == fact_terms(case.facts):
+            if moved:
+                # Same words, filed anew (a referral names the committee): set only what moved,
+                # so the indexes of the other columns are left alone.
+                _MOVE.many(conn, [{**moved, "b_id": case.id}])
             return
         _STEP_DELETE.one(conn, {"b_id": case.id})
     _STEP_INSERT.many(conn, case_terms(case))

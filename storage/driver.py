@@ -9,15 +9,23 @@ named parameters, which sqlite3 (`:name`) and psycopg (`%(name)s`) bind from dic
 Their values are plain str, int, float, bool and None, which neither driver needs converted.
 
 They run on the connection's transaction: a step's writes still commit or roll back together.
+A driver's error is raised as SQLAlchemy's (IntegrityError, OperationalError, ...), as a
+statement run through SQLAlchemy would raise it.
+
+On PostgreSQL each statement is a round trip to the server, which cost a step more than the
+statement itself: `pipelined` sends a step's read-model statements in one pipeline (psycopg),
+and the step waits for the server only where it reads a result and at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ClauseElement
 
 _NAMED = {"sqlite": "named", "postgresql": "pyformat"}
@@ -53,23 +61,45 @@ class DriverStatement:
         if not rows:
             return
         sql = self.text(conn.dialect, tuple(rows[0]))
-        cursor = conn.connection.cursor()
-        try:
-            if len(rows) == 1:
-                cursor.execute(sql, rows[0])
-            else:
-                cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
+        with _translated(conn, sql, rows):
+            cursor = conn.connection.cursor()
+            try:
+                if len(rows) == 1:
+                    cursor.execute(sql, rows[0])
+                else:
+                    cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
 
     def one(self, conn: Connection, values: Mapping[str, Any]) -> None:
         self.many(conn, [values])
 
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """A query's rows as tuples, in its columns' order."""
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(self.text(conn.dialect, tuple(values)), values)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        sql = self.text(conn.dialect, tuple(values))
+        with _translated(conn, sql, values):
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql, values)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the driver statements run in here in one pipeline; elsewhere as they are."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    with _translated(conn, "(pipeline)", None), conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        yield
+
+
+@contextmanager
+def _translated(conn: Connection, sql: str, params: Any) -> Iterator[None]:
+    error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error as exc:
+        raise DBAPIError.instance(sql, params, exc, error) from exc

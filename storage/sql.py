@@ -42,7 +42,7 @@ from standard_rules.timezone import SHANGHAI
 from storage import figure_counts
 from storage.case_terms import differing_terms, write_terms
 from storage.compact import pack_workflow, plain_workflow
-from storage.driver import DriverStatement
+from storage.driver import DriverStatement, pipelined
 from storage.due_counts import COLUMNS as DUE_COLUMNS
 from storage.due_counts import move_due, reindex_due
 from storage.figure_counts import CaseTallies, move_tallies
@@ -240,6 +240,13 @@ _AUDIT_ROWS = DriverStatement(
 )
 
 
+def _case_audit_items(conn: Any, step: StepWrite) -> list[Event]:
+    """All of the case's events, the step's included, as the audit reads them."""
+    if step.history is not None:
+        return audit_items([*step.history, *step.events])
+    return _stored_audit_items(conn, step.case.id)  # the step's are inserted already
+
+
 def _stored_audit_items(conn: Any, case_id: str) -> list[Event]:
     items = [
         stored_audit_event(case_id, seq, activity, at, ts, orjson.loads(data), org, role)
@@ -333,42 +340,57 @@ class SqlCaseStore:
                     conn.execute(_INSERT_EVENTS, [_event_values(e) for e in step.events])
                 if not new:
                     conn.execute(_DELETE_TIMERS, {"b_id": case.id})
-                    if self.write_read_model:
-                        _STEP_DELETE_TASKS.one(conn, {"b_id": case.id})
                 if step.timers:
                     conn.execute(_INSERT_TIMERS, [_timer_values(t) for t in step.timers])
-                # The read model moves with the step: the case's waiting tasks as now saved.
-                if self.write_read_model:
-                    _STEP_INSERT_TASKS.many(conn, task_rows(case))
-                    # The search index, when the parties or the organisations changed.
-                    write_terms(conn, case, None if before is None else (before, old_facts))
-                    # The findings and figures are the case's audit: all of its events, the new
-                    # ones included, converted once for both.
-                    items = self._audited(conn, step)
-                    counts = write_audited(conn, self.auditor, case, items)
-                    figures = self._figure_move(conn, step, before, row, items)
                 queue(conn, step.messages)
                 self._anchor(conn, case, step.timers, new=new)
                 write_pending(conn)  # the request's Idempotency-Key, with the step
-                # Last: on PostgreSQL the counter rows stay locked until the commit.
                 if self.write_read_model:
-                    move_counts(conn, counts or {})
-                    move_due(conn, [(before, -1), (row, 1)])
-                    move_counters(conn, before, row)
-                    if figures is not None:
-                        move_tallies(conn, *figures)
+                    with pipelined(conn):
+                        self._move_read_model(conn, step, before, old_facts, row)
         except IntegrityError as exc:
             if new:
                 raise CaseExists(f"案件 {case.id} 已存在") from exc
             # two writers raced past the version check on events
             raise ConcurrentUpdate(f"案件 {case.id} 已被他人更新，请刷新后重试") from exc
 
+    def _move_read_model(
+        self,
+        conn: Any,
+        step: StepWrite,
+        before: dict[str, Any] | None,
+        old_facts: str,
+        row: dict[str, Any],
+    ) -> None:
+        """The read model moves with the step: the case's waiting tasks, search terms, findings
+        and their counts, open deadlines by day, statistics counters and figure tallies."""
+        case = step.case
+        if before is not None:
+            _STEP_DELETE_TASKS.one(conn, {"b_id": case.id})
+        _STEP_INSERT_TASKS.many(conn, task_rows(case))
+        # The search index, when the parties or the organisations changed.
+        write_terms(conn, case, None if before is None else (before, old_facts))
+        # The findings and figures are the case's audit: all of its events, the new ones
+        # included, converted once for both.
+        items = self._audited(conn, step)
+        counts = write_audited(conn, self.auditor, case, items)
+        figures = self._figure_move(conn, step, before, row, items)
+        # Last, one table after another and each in key order: on PostgreSQL a counter row
+        # stays locked until the commit, and steps that take them in one order never deadlock.
+        move_counts(conn, counts)
+        move_due(conn, [(before, -1), (row, 1)])
+        move_counters(conn, before, row)
+        if figures is not None:
+            move_tallies(conn, *figures)
+
     @staticmethod
     def _audited(conn: Any, step: StepWrite) -> list[Event] | None:
         """The case's events as the audit reads them; None when the step appended none."""
         if step.expected_version is None:
             return audit_items(step.events)
-        return _stored_audit_items(conn, step.case.id) if step.events else None
+        if not step.events:
+            return None
+        return _case_audit_items(conn, step)
 
     @staticmethod
     def _figure_move(
@@ -383,7 +405,7 @@ class SqlCaseStore:
         if before is not None and items is None:
             if figure_pair(before) == figure_pair(row):
                 return None  # no new event, filed where it was
-            tallies = case_tallies(_stored_audit_items(conn, step.case.id))
+            tallies = case_tallies(_case_audit_items(conn, step))
             return (figure_pair(before), tallies), (figure_pair(row), tallies)
         now = case_tallies(items or [])
         if before is None:

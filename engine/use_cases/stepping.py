@@ -111,7 +111,7 @@ class Stepper:
         case, events, timers = self.seal(step, actor, now)
         messages = self.messages(case, step.reminders) if self.messages else ()
         expected = None if new else step.stored.version
-        self.uow.commit(StepWrite(case, expected, events, timers, tuple(messages)))
+        self.uow.commit(StepWrite(case, expected, events, timers, tuple(messages), step.history))
         self.cache.keep(case, step.workflow, step.history + events)
         return case
 
