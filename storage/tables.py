@@ -4,7 +4,7 @@ text as written."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -97,7 +97,15 @@ class TaskRowRecord(SQLModel, table=True):
         Index("ix_task_rows_court_due", "court_org", "due_sort", "case_id", "task_id"),
         Index("ix_task_rows_cpa_due", "mediator_org", "due_sort", "case_id", "task_id"),
         Index("ix_task_rows_due", "due_sort", "case_id", "task_id"),
-        Index("ix_task_rows_assignee_due", "assignee", "due_sort", "case_id", "task_id"),
+        # Only assigned tasks: most are not, and an entry for each would be written for nothing.
+        Index(
+            "ix_task_rows_assignee_due",
+            *("assignee", "due_sort", "case_id", "task_id"),
+            sqlite_where=text("assignee IS NOT NULL"),
+            postgresql_where=text("assignee IS NOT NULL"),
+        ),
+        # The rows live in their primary key's B-tree: no rowid table to write beside it.
+        {"sqlite_with_rowid": False},
     )
 
     case_id: str = Field(primary_key=True, max_length=100)
