@@ -60,6 +60,14 @@ class Finding:
         return (self.case, self.rule, self.due.isoformat() if self.due else "", self.at or "")
 
 
+def _filed(f: Finding, org: str) -> Finding:
+    """The finding filed under `org` (dataclasses.replace, without its cost: every step
+    re-audits its case)."""
+    return Finding(
+        f.case, f.rule, f.kind, f.message, f.due, f.at, f.evidence, f.explanation, f.message_en, org
+    )
+
+
 @dataclass
 class AuditResult:
     cases: int
@@ -187,7 +195,7 @@ class Checker:
         if findings:
             org = case_org(events)
             if org:
-                findings = [replace(f, org=org) for f in findings]
+                findings = [_filed(f, org) for f in findings]
         return findings
 
     def _period_applies(

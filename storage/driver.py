@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.expression import ClauseElement
 
 _NAMED = {"sqlite": "named", "postgresql": "pyformat"}
@@ -61,15 +61,16 @@ class DriverStatement:
         if not rows:
             return
         sql = self.text(conn.dialect, tuple(rows[0]))
-        with _translated(conn, sql, rows):
-            cursor = conn.connection.cursor()
-            try:
-                if len(rows) == 1:
-                    cursor.execute(sql, rows[0])
-                else:
-                    cursor.executemany(sql, rows)
-            finally:
-                cursor.close()
+        cursor = conn.connection.cursor()
+        try:
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(sql, rows, exc, conn) from exc
+        finally:
+            cursor.close()
 
     def one(self, conn: Connection, values: Mapping[str, Any]) -> None:
         self.many(conn, [values])
@@ -77,13 +78,14 @@ class DriverStatement:
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """A query's rows as tuples, in its columns' order."""
         sql = self.text(conn.dialect, tuple(values))
-        with _translated(conn, sql, values):
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(sql, values)
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            return list(cursor.fetchall())
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(sql, values, exc, conn) from exc
+        finally:
+            cursor.close()
 
 
 @contextmanager
@@ -92,14 +94,14 @@ def pipelined(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    with _translated(conn, "(pipeline)", None), conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        yield
-
-
-@contextmanager
-def _translated(conn: Connection, sql: str, params: Any) -> Iterator[None]:
-    error = conn.dialect.loaded_dbapi.Error
+    dbapi = conn.connection.dbapi_connection
     try:
-        yield
-    except error as exc:
-        raise DBAPIError.instance(sql, params, exc, error) from exc
+        with dbapi.pipeline():  # type: ignore[union-attr]
+            yield
+    except conn.dialect.loaded_dbapi.Error as exc:  # what the server said at a sync
+        raise _translated("(pipeline)", None, exc, conn) from exc
+
+
+def _translated(sql: str, params: Any, exc: Exception, conn: Connection) -> StatementError:
+    """A driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, ...)."""
+    return DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error)
