@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.expression import ClauseElement
@@ -86,6 +88,17 @@ class DriverStatement:
             raise _translated(sql, values, exc, conn) from exc
         finally:
             cursor.close()
+
+
+def adding_upsert(table: Table, key: Sequence[str], sums: Sequence[str]) -> DriverStatement:
+    """A counter's upsert: a row's `sums` are added to the stored row of its `key`, or start it."""
+
+    def build(dialect: str) -> ClauseElement:
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        added = {name: table.c[name] + stmt.excluded[name] for name in sums}
+        return stmt.on_conflict_do_update(index_elements=list(key), set_=added)
+
+    return DriverStatement(build)
 
 
 @contextmanager

@@ -16,11 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from standard_rules.eventlog import shanghai_day
-from storage.driver import DriverStatement
+from storage.driver import adding_upsert
 from storage.tables import StatDueRecord
 
 stat_due_t = StatDueRecord.__table__  # type: ignore[attr-defined]
@@ -51,14 +49,7 @@ def move_due(conn: Connection, moves: Iterable[tuple[Mapping[str, Any] | None, i
     _UPSERT.many(conn, rows)  # in key order
 
 
-def _upsert(dialect: str) -> Any:
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_due_t)
-    return stmt.on_conflict_do_update(
-        index_elements=list(KEY), set_={"cases": stat_due_t.c.cases + stmt.excluded.cases}
-    )
-
-
-_UPSERT = DriverStatement(_upsert)
+_UPSERT = adding_upsert(stat_due_t, KEY, ["cases"])
 
 
 def due_by(conn: Connection, where: Any, last_day: int) -> int:

@@ -17,13 +17,11 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.audit_events import audit_events
 from engine.domain.events import CaseEvent
 from standard_rules.figure_tallies import ACTIVE, LAST, TallyKey, case_tallies, year_earlier
-from storage.driver import DriverStatement
+from storage.driver import adding_upsert
 from storage.tables import StatFigureRecord
 
 stat_figures_t = StatFigureRecord.__table__  # type: ignore[attr-defined]
@@ -73,15 +71,7 @@ def add_figures(conn: Connection, cases: Iterable[CaseFigures]) -> None:
     _apply(conn, deltas)
 
 
-def _upsert(dialect: str) -> Any:
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_figures_t)
-    return stmt.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={"value": stat_figures_t.c.value + stmt.excluded.value},
-    )
-
-
-_UPSERT = DriverStatement(_upsert)
+_UPSERT = adding_upsert(stat_figures_t, KEY, ["value"])
 
 
 def _apply(conn: Connection, deltas: Mapping[FigureKey, float]) -> None:

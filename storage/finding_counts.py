@@ -19,10 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.driver import DriverStatement
+from storage.driver import adding_upsert
 from storage.findings import finding_rows_t
 from storage.tables import FindingCountRecord
 
@@ -64,15 +62,7 @@ def deltas(old: Iterable[CountKey], new: Iterable[Mapping[str, Any]]) -> dict[Co
     return {k: n for k, n in moved.items() if n}
 
 
-def _upsert(dialect: str) -> Any:
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(finding_counts_t)
-    return stmt.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={"findings": finding_counts_t.c.findings + stmt.excluded.findings},
-    )
-
-
-_UPSERT = DriverStatement(_upsert)
+_UPSERT = adding_upsert(finding_counts_t, KEY, ["findings"])
 
 
 def move_counts(conn: Connection, moved: Mapping[CountKey, int]) -> None:

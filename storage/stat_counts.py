@@ -15,11 +15,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from standard_rules.eventlog import shanghai_day
-from storage.driver import DriverStatement
+from storage.driver import adding_upsert
 from storage.tables import StatCaseRecord, StatOpenedRecord
 
 stat_cases_t = StatCaseRecord.__table__  # type: ignore[attr-defined]
@@ -50,26 +48,10 @@ def keys(values: Mapping[str, Any]) -> tuple[CaseKey, OpenedKey, int]:
     return case_key, (court, cpa, day), int(values["last_seq"] or 0)
 
 
-def _cases_upsert(dialect: str) -> Any:
-    cases = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_cases_t)
-    return cases.on_conflict_do_update(
-        index_elements=list(CASE_KEY),
-        set_={
-            "cases": stat_cases_t.c.cases + cases.excluded.cases,
-            "events": stat_cases_t.c.events + cases.excluded.events,
-        },
-    )
-
-
-def _opened_upsert(dialect: str) -> Any:
-    opened = (pg_insert if dialect == "postgresql" else sqlite_insert)(stat_opened_t)
-    return opened.on_conflict_do_update(
-        index_elements=list(OPENED_KEY),
-        set_={"cases": stat_opened_t.c.cases + opened.excluded.cases},
-    )
-
-
-_UPSERTS = (DriverStatement(_cases_upsert), DriverStatement(_opened_upsert))
+_UPSERTS = (
+    adding_upsert(stat_cases_t, CASE_KEY, ["cases", "events"]),
+    adding_upsert(stat_opened_t, OPENED_KEY, ["cases"]),
+)
 
 
 def move_counters(conn: Connection, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
